@@ -1,0 +1,1 @@
+//! gatewatch-store: SQLite cache through sqlx: migrations, entity tables, event log, queries.
