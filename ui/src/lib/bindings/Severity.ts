@@ -1,0 +1,2 @@
+// Hand-written mirror of the Rust type until ts-rs generates this file (same name, same shape).
+export type Severity = "debug" | "info" | "warning" | "critical";
