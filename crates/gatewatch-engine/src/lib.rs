@@ -1,1 +1,5 @@
-//! gatewatch-engine: Wiring: connectors -> decode -> dedupe/reduce -> store, alerts and subscribers, with one shutdown.
+//! `gatewatch-engine`: the wiring. Connectors → decode → dedupe/reduce → store, alerts and
+//! subscribers (UI, CLI), with one cancellation token for shutdown.
+#![deny(missing_docs)]
+
+pub mod notify;

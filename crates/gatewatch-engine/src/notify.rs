@@ -1,0 +1,1 @@
+//! OS notifications for critical alerts (owned by the alerts work; stub).
