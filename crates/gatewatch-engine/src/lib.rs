@@ -2,4 +2,5 @@
 //! subscribers (UI, CLI), with one cancellation token for shutdown.
 #![deny(missing_docs)]
 
+pub mod config_file;
 pub mod notify;
