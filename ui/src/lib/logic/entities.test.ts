@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import type { PositionView } from '../bindings/PositionView';
 import { boardSections, capMap, emptyPositionFilter, isHistory, positionKey, statusBadge, upsertAll } from './entities';
 import { pos } from './fixtures.test-util';
 
 describe('upsertAll', () => {
   it('replaces the entity with the same venue + id and keeps others', () => {
-    let m = upsertAll(new Map(), [pos({ id: 'a', pnl: 1 }), pos({ id: 'b' }), pos({ id: 'a', venue: 'zkde' })], positionKey);
+    let m: ReadonlyMap<string, PositionView> = upsertAll(new Map<string, PositionView>(), [pos({ id: 'a', pnl: 1 }), pos({ id: 'b' }), pos({ id: 'a', venue: 'zkde' })], positionKey);
     expect(m.size).toBe(3);
     m = upsertAll(m, [pos({ id: 'a', pnl: 42 })], positionKey);
     expect(m.size).toBe(3);
