@@ -2,6 +2,7 @@
 //!
 //! Each subcommand lives in its own module and exposes `Args` (clap) and `run(args)`.
 
+mod config_cmd;
 mod query;
 mod sim;
 
@@ -21,6 +22,8 @@ enum Command {
     Sim(sim::Args),
     /// Query the local SQLite cache.
     Query(query::Args),
+    /// Print an example config, check a config file, or show where it is looked for.
+    Config(config_cmd::Args),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -32,6 +35,7 @@ fn main() -> anyhow::Result<()> {
         match cli.command {
             Command::Sim(args) => sim::run(args).await,
             Command::Query(args) => query::run(args).await,
+            Command::Config(args) => config_cmd::run(args).await,
         }
     })
 }
