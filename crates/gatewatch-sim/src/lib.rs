@@ -1,1 +1,9 @@
-//! gatewatch-sim: Simulators of the five gateways on loopback: the demo default, test peers, benchmark load.
+//! gatewatch-sim: simulators of the five gateways on loopback (WIP).
+#![deny(missing_docs)]
+
+mod creds;
+pub mod error;
+pub mod options;
+mod rng;
+pub mod script;
+pub mod truth;
