@@ -1,0 +1,17 @@
+//! Runs tauri-build against the root `tauri.conf.json` and declares the app's own commands, so
+//! each gets generated `allow-*`/`deny-*` permissions that `capabilities/` can grant one by one.
+
+/// Every `#[tauri::command]` the shell registers. A command missing here has no permission and
+/// the ACL rejects it at run time; keep this list and `generate_handler!` in step.
+const COMMANDS: &[&str] = &["app_info"];
+
+fn main() {
+    let attributes = tauri_build::Attributes::new()
+        // The config lives at the repository root (design card); paths inside it are root-relative.
+        .config_path("../tauri.conf.json")
+        .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS));
+    if let Err(error) = tauri_build::try_build(attributes) {
+        // A build script reports failure by panicking; print the whole chain first.
+        panic!("tauri-build failed: {error:#}");
+    }
+}
