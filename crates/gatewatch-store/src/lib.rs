@@ -1,1 +1,141 @@
-//! gatewatch-store: SQLite cache through sqlx: migrations, entity tables, event log, queries.
+//! `gatewatch-store`: Gatewatch's SQLite cache, through sqlx.
+//!
+//! It keeps the event log (every normalized event, deduplicated by its dedupe key), the
+//! reducer's entity state (to seed the reducer at start-up), typed tables the UI and the
+//! CLI query (positions, intents and their status history, Hashi lobbies, contracts and
+//! storage items, markets and candles, strategies, proofs, agents, notifications, alerts,
+//! mempool stats), per-connection counters and, when recording, redacted frames.
+//!
+//! Layout:
+//! - `migrations/`: the schema, embedded with `sqlx::migrate!` (never edit a landed one).
+//! - [`Store`] (this file): opening the file (WAL, `synchronous=NORMAL`, foreign keys, busy
+//!   timeout, one pool).
+//! - `write`: [`Store::write_batch`], one transaction per batch.
+//! - `read`: the queries.
+//! - `maintain`: retention ([`Store::prune`]) and catch-up bookkeeping ([`Store::mark_stale`],
+//!   [`Store::confirm`], [`Store::reconcile_positions`]).
+//! - `project`: typed rows from entity state.
+//! - [`model`]: batches, reports, rows and filters.
+//! - [`synth`]: synthetic events for tests, benchmarks and the durability harness.
+//!
+//! Times are stored as INTEGER milliseconds since the Unix epoch (UTC).
+#![deny(missing_docs)]
+
+mod error;
+mod maintain;
+pub mod model;
+mod project;
+mod read;
+pub mod synth;
+mod write;
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use chrono::{DateTime, Utc};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::SqlitePool;
+
+pub use error::StoreError;
+pub use model::{
+    AlertRow, BatchEvent, BatchReport, ConnectionRow, EventFilter, EventOutcome, EventRow,
+    PositionFilter, PruneReport, ReconcileReport, Retention, StoreOptions, WriteBatch,
+};
+
+/// Free-text event search scans at most this many of the newest events (a bounded `LIKE`
+/// instead of a full-text index, which would slow every insert).
+pub const TEXT_SEARCH_WINDOW: i64 = 200_000;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// The SQLite cache. Cheap to clone (one shared pool).
+#[derive(Debug, Clone)]
+pub struct Store {
+    pool: SqlitePool,
+}
+
+impl Store {
+    /// Open (creating the directory and file when `opts.create_if_missing`) and migrate.
+    pub async fn open(path: &Path, opts: StoreOptions) -> Result<Store, StoreError> {
+        if opts.create_if_missing {
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
+                    path: dir.to_owned(),
+                    source,
+                })?;
+            }
+        } else if !path.exists() {
+            return Err(StoreError::NotFound(path.to_owned()));
+        }
+        let connect = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(opts.create_if_missing)
+            .journal_mode(SqliteJournalMode::Wal)
+            // WAL + NORMAL: a committed transaction survives a process crash; only an OS
+            // crash or power loss can lose the last few, never corrupt the file.
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(opts.busy_timeout);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(opts.max_connections.max(1))
+            .connect_with(connect)
+            .await?;
+        MIGRATOR.run(&pool).await?;
+        Ok(Store { pool })
+    }
+
+    /// A private in-memory database (tests, replays without `--db`).
+    pub async fn open_in_memory() -> Result<Store, StoreError> {
+        let connect = SqliteConnectOptions::from_str("sqlite::memory:")?.foreign_keys(true);
+        // One connection: every `:memory:` connection is a different database.
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .idle_timeout(None)
+            .max_lifetime(None)
+            .connect_with(connect)
+            .await?;
+        MIGRATOR.run(&pool).await?;
+        Ok(Store { pool })
+    }
+
+    /// `<user data dir>/gatewatch/gatewatch.db` (`~/.local/share/gatewatch/gatewatch.db` on
+    /// Linux), or `./gatewatch.db` when the platform has no data dir.
+    pub fn default_path() -> PathBuf {
+        dirs::data_dir()
+            .map(|d| d.join("gatewatch"))
+            .unwrap_or_else(|| PathBuf::from("."))
+            .join("gatewatch.db")
+    }
+
+    /// The pool, for callers that need a query this crate doesn't offer.
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    /// Close the pool (waits for connections to be returned; checkpoints the WAL).
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// `PRAGMA integrity_check`: `"ok"` when the file is sound.
+    pub async fn integrity_check(&self) -> Result<String, StoreError> {
+        let rows: Vec<(String,)> = sqlx::query_as("PRAGMA integrity_check")
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(s,)| s)
+            .collect::<Vec<_>>()
+            .join("\n"))
+    }
+}
+
+/// Milliseconds since the epoch.
+pub(crate) fn ms(t: DateTime<Utc>) -> i64 {
+    t.timestamp_millis()
+}
+
+/// Back from milliseconds (out-of-range values clamp to the epoch rather than fail).
+pub(crate) fn from_ms(ms: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(ms).unwrap_or(DateTime::UNIX_EPOCH)
+}

@@ -1,0 +1,458 @@
+//! The queries of the UI, the CLI and support staff. Each is served by an index (see the
+//! migration) so it stays in the low milliseconds with millions of events in the log.
+
+use gatewatch_core::reduce::{EntityKey, EntityState};
+use gatewatch_core::views::{ContractView, IntentView, LobbyView, PositionView, StorageItemView};
+use gatewatch_core::{ConnectionId, EntityKind, EntityRef, GatewayKind};
+use serde_json::Value;
+use sqlx::sqlite::SqliteRow;
+use sqlx::{QueryBuilder, Row, Sqlite};
+
+use crate::model::{
+    AlertRow, ConnectionRow, EventFilter, EventRow, IntentStatusChange, NotificationRow,
+    PositionFilter,
+};
+use crate::{from_ms, ms, Store, StoreError, TEXT_SEARCH_WINDOW};
+
+const EVENT_COLUMNS: &str = "id, connection, gateway, event_type, external_id, entity_kind, \
+     entity_id, severity, created_at, received_at, applied, payload";
+const POSITION_COLUMNS: &str = "venue, id, connection, market, side, size, entry, \
+     current_value, pnl, leverage, margin, distance_to_liquidation, at_risk, status, \
+     finalizing, closed, stale, last_event_type, created_at, updated_at";
+
+/// Stored JSON back to a value; text that isn't JSON comes back as a string rather than
+/// failing the whole query.
+fn json(text: String) -> Value {
+    serde_json::from_str(&text).unwrap_or(Value::String(text))
+}
+
+fn parse_kind(table: &'static str, s: &str) -> Result<EntityKind, StoreError> {
+    serde_json::from_value(Value::String(s.to_owned())).map_err(|_| StoreError::CorruptRow {
+        table,
+        message: format!("unknown entity kind `{s}`"),
+    })
+}
+
+fn parse_gateway(table: &'static str, s: &str) -> Result<GatewayKind, StoreError> {
+    s.parse().map_err(|_| StoreError::CorruptRow {
+        table,
+        message: format!("unknown gateway `{s}`"),
+    })
+}
+
+fn clamp_limit(limit: Option<u32>, default: u32, max: u32) -> i64 {
+    i64::from(limit.unwrap_or(default).clamp(1, max))
+}
+
+fn event_row(r: &SqliteRow) -> Result<EventRow, StoreError> {
+    Ok(EventRow {
+        id: r.try_get("id")?,
+        connection: r.try_get("connection")?,
+        gateway: r.try_get("gateway")?,
+        event_type: r.try_get("event_type")?,
+        external_id: r.try_get("external_id")?,
+        entity_kind: r.try_get("entity_kind")?,
+        entity_id: r.try_get("entity_id")?,
+        severity: r.try_get("severity")?,
+        created_at: r.try_get::<Option<i64>, _>("created_at")?.map(from_ms),
+        received_at: from_ms(r.try_get("received_at")?),
+        applied: r.try_get("applied")?,
+        payload: json(r.try_get("payload")?),
+    })
+}
+
+fn position_row(r: &SqliteRow) -> Result<PositionView, StoreError> {
+    Ok(PositionView {
+        venue: r.try_get("venue")?,
+        connection: r.try_get("connection")?,
+        id: r.try_get("id")?,
+        market: r.try_get("market")?,
+        side: r.try_get("side")?,
+        size: r.try_get("size")?,
+        entry: r.try_get("entry")?,
+        current_value: r.try_get("current_value")?,
+        pnl: r.try_get("pnl")?,
+        leverage: r.try_get("leverage")?,
+        margin: r.try_get("margin")?,
+        distance_to_liquidation: r.try_get("distance_to_liquidation")?,
+        at_risk: r.try_get("at_risk")?,
+        status: r.try_get("status")?,
+        finalizing: r.try_get("finalizing")?,
+        closed: r.try_get("closed")?,
+        stale: r.try_get("stale")?,
+        last_event_type: r.try_get("last_event_type")?,
+        created_at: from_ms(r.try_get("created_at")?),
+        updated_at: from_ms(r.try_get("updated_at")?),
+    })
+}
+
+fn intent_row(r: &SqliteRow) -> Result<IntentView, StoreError> {
+    Ok(IntentView {
+        connection: r.try_get("connection")?,
+        id: r.try_get("id")?,
+        status: r.try_get("status")?,
+        proof_status: r.try_get("proof_status")?,
+        solver: r.try_get("solver")?,
+        from_chain: r.try_get("from_chain")?,
+        to_chain: r.try_get("to_chain")?,
+        amount: r.try_get("amount")?,
+        htlc_state: r.try_get::<Option<String>, _>("htlc_state")?.map(json),
+        tx_hashes: r.try_get::<Option<String>, _>("tx_hashes")?.map(json),
+        error: r.try_get("error")?,
+        failure_reason: r.try_get("failure_reason")?,
+        terminal: r.try_get("terminal")?,
+        created_at: from_ms(r.try_get("created_at")?),
+        updated_at: from_ms(r.try_get("updated_at")?),
+    })
+}
+
+impl Store {
+    /// Every entity's state, to seed the reducer at start-up so ordering survives restarts.
+    pub async fn load_entities(&self) -> Result<Vec<EntityState>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT venue, kind, id, connection, gateway, status, finalizing, terminal, stale, \
+             last_event_type, updated_at, first_seen_at, events_applied, data FROM entities",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let kind: String = r.try_get("kind")?;
+                let gateway: String = r.try_get("gateway")?;
+                let connection: String = r.try_get("connection")?;
+                Ok(EntityState {
+                    key: EntityKey {
+                        venue: r.try_get("venue")?,
+                        entity: EntityRef::new(
+                            parse_kind("entities", &kind)?,
+                            r.try_get::<String, _>("id")?,
+                        ),
+                    },
+                    connection: ConnectionId::new(connection),
+                    gateway: parse_gateway("entities", &gateway)?,
+                    status: r.try_get("status")?,
+                    finalizing: r.try_get("finalizing")?,
+                    terminal: r.try_get("terminal")?,
+                    last_event_type: r.try_get("last_event_type")?,
+                    updated_at: from_ms(r.try_get("updated_at")?),
+                    first_seen_at: from_ms(r.try_get("first_seen_at")?),
+                    events_applied: u64::try_from(r.try_get::<i64, _>("events_applied")?)
+                        .unwrap_or(0),
+                    stale: r.try_get("stale")?,
+                    data: json(r.try_get("data")?),
+                })
+            })
+            .collect()
+    }
+
+    /// Positions, newest update first.
+    pub async fn positions(&self, f: &PositionFilter) -> Result<Vec<PositionView>, StoreError> {
+        let mut qb: QueryBuilder<'_, Sqlite> = QueryBuilder::new(format!(
+            "SELECT {POSITION_COLUMNS} FROM positions WHERE 1=1"
+        ));
+        if let Some(v) = &f.venue {
+            qb.push(" AND venue = ").push_bind(v.clone());
+        }
+        if let Some(id) = &f.id {
+            qb.push(" AND id = ").push_bind(id.clone());
+        }
+        if let Some(s) = &f.status {
+            qb.push(" AND status = ").push_bind(s.clone());
+        }
+        if let Some(r) = f.at_risk {
+            qb.push(" AND at_risk = ").push_bind(r);
+        }
+        if let Some(open) = f.open {
+            qb.push(" AND closed = ").push_bind(!open);
+        }
+        qb.push(" ORDER BY updated_at DESC LIMIT ")
+            .push_bind(clamp_limit(f.limit, 500, 100_000));
+        let rows = qb.build().fetch_all(&self.pool).await?;
+        rows.iter().map(position_row).collect()
+    }
+
+    /// Open positions flagged at risk, newest update first.
+    pub async fn positions_at_risk(&self) -> Result<Vec<PositionView>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {POSITION_COLUMNS} FROM positions WHERE at_risk = 1 AND closed = 0 \
+             ORDER BY updated_at DESC"
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(position_row).collect()
+    }
+
+    /// One intent.
+    pub async fn intent(&self, id: &str) -> Result<Option<IntentView>, StoreError> {
+        let row = sqlx::query("SELECT * FROM intents WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(intent_row).transpose()
+    }
+
+    /// The newest `limit` intents by update time.
+    pub async fn intents(&self, limit: u32) -> Result<Vec<IntentView>, StoreError> {
+        let rows = sqlx::query("SELECT * FROM intents ORDER BY updated_at DESC LIMIT ?")
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(intent_row).collect()
+    }
+
+    /// Every recorded status / proof-status change of one intent, oldest first.
+    pub async fn intent_status_history(
+        &self,
+        id: &str,
+    ) -> Result<Vec<IntentStatusChange>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT intent_id, status, proof_status, at, event_id, event_type \
+             FROM intent_status_history WHERE intent_id = ? ORDER BY id",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(IntentStatusChange {
+                    intent_id: r.try_get("intent_id")?,
+                    status: r.try_get("status")?,
+                    proof_status: r.try_get("proof_status")?,
+                    at: from_ms(r.try_get("at")?),
+                    event_id: r.try_get("event_id")?,
+                    event_type: r.try_get("event_type")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Every Hashi lobby with its participants, newest update first.
+    pub async fn lobbies(&self) -> Result<Vec<LobbyView>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT l.id, l.connection, l.code, l.participant_count, l.deleted, \
+             l.last_event_type, l.updated_at, \
+             (SELECT json_group_array(player_id) FROM (SELECT player_id FROM lobby_participants \
+              WHERE lobby_id = l.id ORDER BY player_id)) AS participants \
+             FROM lobbies l ORDER BY l.updated_at DESC",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let participants: String = r.try_get("participants")?;
+                Ok(LobbyView {
+                    connection: r.try_get("connection")?,
+                    id: r.try_get("id")?,
+                    code: r.try_get("code")?,
+                    participants: serde_json::from_str(&participants)?,
+                    participant_count: r
+                        .try_get::<Option<i64>, _>("participant_count")?
+                        .and_then(|n| u64::try_from(n).ok()),
+                    deleted: r.try_get("deleted")?,
+                    last_event_type: r.try_get("last_event_type")?,
+                    updated_at: from_ms(r.try_get("updated_at")?),
+                })
+            })
+            .collect()
+    }
+
+    /// Hashi contracts, of one lobby or all, newest update first.
+    pub async fn contracts(&self, lobby_id: Option<&str>) -> Result<Vec<ContractView>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT * FROM contracts WHERE ?1 IS NULL OR lobby_id = ?1 ORDER BY updated_at DESC",
+        )
+        .bind(lobby_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(ContractView {
+                    connection: r.try_get("connection")?,
+                    id: r.try_get("id")?,
+                    lobby_id: r.try_get("lobby_id")?,
+                    stage: r.try_get("stage")?,
+                    terminal: r.try_get("terminal")?,
+                    updated_at: from_ms(r.try_get("updated_at")?),
+                })
+            })
+            .collect()
+    }
+
+    /// Hashi storage items, of one lobby or all, newest update first.
+    pub async fn storage_items(
+        &self,
+        lobby_id: Option<&str>,
+    ) -> Result<Vec<StorageItemView>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT * FROM storage_items WHERE ?1 IS NULL OR lobby_id = ?1 \
+             ORDER BY updated_at DESC",
+        )
+        .bind(lobby_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(StorageItemView {
+                    connection: r.try_get("connection")?,
+                    id: r.try_get("id")?,
+                    contract_id: r.try_get("contract_id")?,
+                    lobby_id: r.try_get("lobby_id")?,
+                    player_id: r.try_get("player_id")?,
+                    stage: r.try_get("stage")?,
+                    terminal: r.try_get("terminal")?,
+                    updated_at: from_ms(r.try_get("updated_at")?),
+                })
+            })
+            .collect()
+    }
+
+    /// The newest `limit` events of one entity, returned in time order (oldest first).
+    pub async fn entity_events(
+        &self,
+        kind: EntityKind,
+        id: &str,
+        limit: u32,
+    ) -> Result<Vec<EventRow>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {EVENT_COLUMNS} FROM events WHERE entity_kind = ? AND entity_id = ? \
+             ORDER BY at DESC, id DESC LIMIT ?"
+        ))
+        .bind(kind.as_str())
+        .bind(id)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out = rows.iter().map(event_row).collect::<Result<Vec<_>, _>>()?;
+        out.reverse();
+        Ok(out)
+    }
+
+    /// Events matching `filter`, newest first; page with [`EventFilter::before_id`].
+    pub async fn events(&self, f: &EventFilter) -> Result<Vec<EventRow>, StoreError> {
+        let mut qb: QueryBuilder<'_, Sqlite> =
+            QueryBuilder::new(format!("SELECT {EVENT_COLUMNS} FROM events WHERE 1=1"));
+        if let Some(c) = &f.connection {
+            qb.push(" AND connection = ").push_bind(c.clone());
+        }
+        if let Some(t) = &f.event_type {
+            qb.push(" AND event_type = ").push_bind(t.clone());
+        }
+        if let Some(k) = f.entity_kind {
+            qb.push(" AND entity_kind = ").push_bind(k.as_str());
+        }
+        if let Some(id) = &f.entity_id {
+            qb.push(" AND entity_id = ").push_bind(id.clone());
+        }
+        if let Some(t) = f.since {
+            qb.push(" AND received_at >= ").push_bind(ms(t));
+        }
+        if let Some(t) = f.until {
+            qb.push(" AND received_at < ").push_bind(ms(t));
+        }
+        if let Some(b) = f.before_id {
+            qb.push(" AND id < ").push_bind(b);
+        }
+        if let Some(text) = f.text.as_deref().filter(|t| !t.is_empty()) {
+            // Bounded: only the newest TEXT_SEARCH_WINDOW rows are scanned.
+            let escaped = text
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            qb.push(" AND id > (SELECT coalesce(max(id), 0) FROM events) - ")
+                .push_bind(TEXT_SEARCH_WINDOW)
+                .push(" AND payload LIKE ")
+                .push_bind(format!("%{escaped}%"))
+                .push(" ESCAPE '\\'");
+        }
+        qb.push(" ORDER BY id DESC LIMIT ")
+            .push_bind(clamp_limit(f.limit, 100, 10_000));
+        let rows = qb.build().fetch_all(&self.pool).await?;
+        rows.iter().map(event_row).collect()
+    }
+
+    /// The newest `limit` alerts.
+    pub async fn alerts(&self, limit: u32) -> Result<Vec<AlertRow>, StoreError> {
+        let rows = sqlx::query("SELECT * FROM alerts ORDER BY at DESC, id LIMIT ?")
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                let severity: String = r.try_get("severity")?;
+                let gateway: String = r.try_get("gateway")?;
+                let kind: Option<String> = r.try_get("entity_kind")?;
+                Ok(AlertRow {
+                    id: r.try_get("id")?,
+                    severity: serde_json::from_value(Value::String(severity))?,
+                    connection: r.try_get("connection")?,
+                    gateway: parse_gateway("alerts", &gateway)?,
+                    entity_kind: kind.map(|k| parse_kind("alerts", &k)).transpose()?,
+                    entity_id: r.try_get("entity_id")?,
+                    title: r.try_get("title")?,
+                    body: r.try_get("body")?,
+                    at: from_ms(r.try_get("at")?),
+                    notified_os: r.try_get("notified_os")?,
+                })
+            })
+            .collect()
+    }
+
+    /// The newest `limit` notifications.
+    pub async fn notifications(&self, limit: u32) -> Result<Vec<NotificationRow>, StoreError> {
+        let rows = sqlx::query("SELECT * FROM notifications ORDER BY updated_at DESC LIMIT ?")
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(NotificationRow {
+                    venue: r.try_get("venue")?,
+                    id: r.try_get("id")?,
+                    connection: r.try_get("connection")?,
+                    code: r.try_get("code")?,
+                    message: r.try_get("message")?,
+                    position_id: r.try_get("position_id")?,
+                    updated_at: from_ms(r.try_get("updated_at")?),
+                    payload: json(r.try_get("payload")?),
+                })
+            })
+            .collect()
+    }
+
+    /// Every connection's state and counters.
+    pub async fn connections(&self) -> Result<Vec<ConnectionRow>, StoreError> {
+        let rows = sqlx::query("SELECT * FROM connections ORDER BY connection")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                let gateway: String = r.try_get("gateway")?;
+                let n = |c: &str| -> Result<u64, StoreError> {
+                    Ok(u64::try_from(r.try_get::<i64, _>(c)?).unwrap_or(0))
+                };
+                Ok(ConnectionRow {
+                    connection: r.try_get("connection")?,
+                    gateway: parse_gateway("connections", &gateway)?,
+                    environment: r.try_get("environment")?,
+                    state: json(r.try_get("state")?),
+                    frames_in: n("frames_in")?,
+                    frames_out: n("frames_out")?,
+                    events: n("events")?,
+                    decode_errors: n("decode_errors")?,
+                    duplicates: n("duplicates")?,
+                    reconnects: n("reconnects")?,
+                    last_event_at: r.try_get::<Option<i64>, _>("last_event_at")?.map(from_ms),
+                    updated_at: from_ms(r.try_get("updated_at")?),
+                })
+            })
+            .collect()
+    }
+
+    /// How many events the log holds.
+    pub async fn event_count(&self) -> Result<i64, StoreError> {
+        let (n,): (i64,) = sqlx::query_as("SELECT count(*) FROM events")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(n)
+    }
+}

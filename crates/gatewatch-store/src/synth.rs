@@ -1,0 +1,306 @@
+//! Synthetic events for tests, the benchmark and the durability harness: the store's
+//! inputs built directly (no decoder), with realistic shapes and payload sizes.
+
+use chrono::{DateTime, Duration, Utc};
+use gatewatch_core::reduce::{Applied, EntityKey, EntityState};
+use gatewatch_core::{
+    ConnectionId, EntityKind, EntityRef, Event, EventBody, GatewayKind, Severity,
+};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde_json::{json, Value};
+
+use crate::model::{BatchEvent, WriteBatch};
+
+/// An event with `EventBody::Unknown` and the given payload. The dedupe key is
+/// `id:<external id>` when there is one, else `h:<connection>:<event type>:<payload>`-ish
+/// (any string unique per distinct event will do for the store).
+pub fn event(
+    gateway: GatewayKind,
+    connection: &str,
+    event_type: &str,
+    external_id: Option<&str>,
+    entity: Option<EntityRef>,
+    at: DateTime<Utc>,
+    payload: Value,
+) -> Event {
+    let dedupe_key = match external_id {
+        Some(id) => format!("id:{id}"),
+        None => format!("h:{connection}:{event_type}:{payload}"),
+    };
+    Event {
+        connection: ConnectionId::new(connection),
+        gateway,
+        event_type: event_type.to_owned(),
+        external_id: external_id.map(str::to_owned),
+        dedupe_key,
+        entity,
+        created_at: Some(at),
+        received_at: at,
+        severity: Severity::Info,
+        body: EventBody::Unknown,
+        payload,
+    }
+}
+
+/// The state a reducer would hold after `event` (which must concern an entity), with the
+/// given status, terminal flag and entity data.
+pub fn state(
+    event: &Event,
+    status: Option<&str>,
+    terminal: bool,
+    data: Value,
+) -> Option<EntityState> {
+    let entity = event.entity.clone()?;
+    Some(EntityState {
+        key: EntityKey {
+            venue: event.gateway.venue().to_owned(),
+            entity,
+        },
+        connection: event.connection.clone(),
+        gateway: event.gateway,
+        status: status.map(str::to_owned),
+        finalizing: false,
+        terminal,
+        last_event_type: event.event_type.clone(),
+        updated_at: event.effective_time(),
+        first_seen_at: event.effective_time(),
+        events_applied: 1,
+        stale: false,
+        data,
+    })
+}
+
+/// A deterministic stream of mixed events from all five gateways: Dimes position events
+/// with evt ids, Axisor ticks and positions (some at risk), zkde strategies, Hashi
+/// contracts, Fusion intents, and unknown event types. Payloads are 300–1500 bytes.
+#[derive(Debug)]
+pub struct Synth {
+    rng: StdRng,
+    run: String,
+    seq: u64,
+    t0: DateTime<Utc>,
+    /// How many distinct ids per entity kind.
+    pub entities_per_kind: u64,
+}
+
+const DIMES_TYPES: [(&str, &str, bool); 5] = [
+    ("position.created", "pending", false),
+    ("position.opened", "open", false),
+    ("position.force_unwound", "open", false),
+    ("position.close_requested", "closing", false),
+    ("position.closed", "closed", true),
+];
+const INTENT_STATUSES: [&str; 5] = [
+    "proofs_pending",
+    "proofs_verified",
+    "matched",
+    "executing",
+    "completed",
+];
+
+impl Synth {
+    /// A stream; `run` makes ids unique across runs sharing one database.
+    pub fn new(seed: u64, run: &str, t0: DateTime<Utc>) -> Self {
+        Self {
+            rng: StdRng::seed_from_u64(seed),
+            run: run.to_owned(),
+            seq: 0,
+            t0,
+            entities_per_kind: 10_000,
+        }
+    }
+
+    /// How many events were generated so far (the next event's sequence number).
+    pub fn seq(&self) -> u64 {
+        self.seq
+    }
+
+    /// The dedupe key the event with sequence number `seq` of this run carries.
+    pub fn dedupe_key(&self, seq: u64) -> String {
+        format!("id:evt_{}_{seq}", self.run)
+    }
+
+    fn padding(&mut self, base: &Value) -> String {
+        // Fill up to a random size in 300..1500 bytes.
+        let target = self.rng.random_range(300..1500usize);
+        let have = base.to_string().len() + 12;
+        let n = target.saturating_sub(have);
+        (0..n)
+            .map(|i| char::from(b'a' + ((self.seq as usize + i) % 26) as u8))
+            .collect()
+    }
+
+    /// The next event and the state a reducer would give it.
+    pub fn next_event(&mut self) -> BatchEvent {
+        let seq = self.seq;
+        self.seq += 1;
+        let at = self.t0 + Duration::milliseconds(seq as i64);
+        let ext = format!("evt_{}_{seq}", self.run);
+        let n = self.rng.random_range(0..self.entities_per_kind);
+        let which = self.rng.random_range(0..100u32);
+        let (gateway, conn, event_type, kind, id, status, terminal, mut payload) = match which {
+            0..=29 => {
+                let (t, status, terminal) =
+                    DIMES_TYPES[self.rng.random_range(0..DIMES_TYPES.len())];
+                let id = format!("dm_pos_{n}");
+                let data = json!({
+                    "id": id, "status": status, "market": format!("mkt_{}", n % 97),
+                    "side": if n % 2 == 0 { "yes" } else { "no" },
+                    "entry": {"price": 0.42, "amount": "100.00"},
+                    "current": {"value": 0.5 + (n % 10) as f64 / 100.0},
+                    "risk": {"leverage": 2},
+                });
+                let payload =
+                    json!({"id": ext, "type": t, "created_at": at.to_rfc3339(), "data": data});
+                (
+                    GatewayKind::DimesPartner,
+                    "dimes-partner",
+                    t.to_owned(),
+                    EntityKind::Position,
+                    id,
+                    Some(status),
+                    terminal,
+                    payload,
+                )
+            }
+            30..=49 => {
+                let symbol = format!("SYM{}", n % 50);
+                let payload = json!({"type": "market_data_update", "channel": format!("market:{symbol}"),
+                    "data": {"symbol": symbol, "price": 43000.0 + n as f64, "change24h": 1.2}});
+                (
+                    GatewayKind::Axisor,
+                    "axisor",
+                    "market_data_update".to_owned(),
+                    EntityKind::Market,
+                    symbol,
+                    None,
+                    false,
+                    payload,
+                )
+            }
+            50..=64 => {
+                let id = format!("pos_{n}");
+                let at_risk = n % 20 == 0;
+                let payload = json!({"type": "position_update", "channel": "positions",
+                    "data": {"position": {"id": id, "symbol": "BTC_USD", "side": "long", "size": 1.5,
+                    "entryPrice": 43000, "currentPrice": 43100, "pnl": 150, "leverage": 10, "margin": 4300,
+                    "distanceToLiquidation": if at_risk { 2.5 } else { 25.0 }, "isAtRisk": at_risk}}});
+                (
+                    GatewayKind::Axisor,
+                    "axisor",
+                    "position_update".to_owned(),
+                    EntityKind::Position,
+                    id,
+                    Some("open"),
+                    false,
+                    payload,
+                )
+            }
+            65..=74 => {
+                let id = format!("strat_{n}");
+                let payload = json!({"type": "strategy_update", "data": {"strategy_id": id, "pool_id": "pool_1", "apy": 7.5, "risk_score": 3}});
+                (
+                    GatewayKind::Zkde,
+                    "zkde",
+                    "strategy_update".to_owned(),
+                    EntityKind::Strategy,
+                    id,
+                    None,
+                    false,
+                    payload,
+                )
+            }
+            75..=84 => {
+                let id = format!("ctr_{n}");
+                let payload = json!({"type": "contract:event", "data": {"type": "contract.initialized",
+                    "contractId": id, "lobbyId": format!("lobby_{}", n % 100), "timestamp": at.to_rfc3339(), "payload": {}}});
+                (
+                    GatewayKind::Hashi,
+                    "hashi",
+                    "contract.initialized".to_owned(),
+                    EntityKind::Contract,
+                    id,
+                    Some("contract.initialized"),
+                    false,
+                    payload,
+                )
+            }
+            85..=96 => {
+                let id = format!("intent_{n}");
+                let status = INTENT_STATUSES[self.rng.random_range(0..INTENT_STATUSES.len())];
+                let payload = json!({"intentId": id, "status": status, "proofStatus": "verified",
+                    "solver": "solver_a", "fromChain": "ethereum", "toChain": "starknet",
+                    "amount": "1000000000000000000", "txHashes": {"source": "0xabc"}, "updatedAt": at.to_rfc3339()});
+                (
+                    GatewayKind::Fusion,
+                    "fusion",
+                    "intent:status".to_owned(),
+                    EntityKind::Intent,
+                    id,
+                    Some(status),
+                    status == "completed",
+                    payload,
+                )
+            }
+            _ => {
+                let payload = json!({"type": "something_new", "data": {"n": n}});
+                (
+                    GatewayKind::Zkde,
+                    "zkde",
+                    "something_new".to_owned(),
+                    EntityKind::Agent,
+                    String::new(),
+                    None,
+                    false,
+                    payload,
+                )
+            }
+        };
+        let pad = self.padding(&payload);
+        if let Value::Object(m) = &mut payload {
+            m.insert("note".to_owned(), Value::String(pad));
+        }
+        let entity = (!id.is_empty()).then(|| EntityRef::new(kind, id));
+        let mut e = event(gateway, conn, &event_type, Some(&ext), entity, at, payload);
+        if gateway != GatewayKind::DimesPartner {
+            e.external_id = None; // only Dimes carries event ids; the key stays unique
+        }
+        let data = e
+            .payload
+            .get("data")
+            .cloned()
+            .unwrap_or_else(|| e.payload.clone());
+        let st = state(&e, status, terminal, data);
+        let applied = Some(if st.is_some() {
+            Applied::Updated
+        } else {
+            Applied::NoEntity
+        });
+        BatchEvent {
+            event: e,
+            applied,
+            state: st,
+        }
+    }
+
+    /// `n` events, with `dup_every`-th events replaced by a re-delivery of an earlier one
+    /// (0: no duplicates).
+    pub fn batch(&mut self, n: usize, dup_every: usize) -> WriteBatch {
+        let mut b = WriteBatch::new();
+        for i in 0..n {
+            if dup_every > 0 && i % dup_every == dup_every - 1 {
+                if let Some(prev) = b.events.first().cloned() {
+                    b.events.push(BatchEvent {
+                        state: None,
+                        applied: Some(Applied::Duplicate),
+                        ..prev
+                    });
+                    continue;
+                }
+            }
+            b.events.push(self.next_event());
+        }
+        b
+    }
+}

@@ -1,0 +1,853 @@
+//! Integration tests of the store against real SQLite files.
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use gatewatch_core::reduce::{Applied, EntityState};
+use gatewatch_core::{ConnectionId, EntityKind, EntityRef, Event, GatewayKind, Severity};
+use gatewatch_store::model::{AlertRow, ConnectionRow, EventOutcome, WriteBatch};
+use gatewatch_store::synth::{event, state};
+use gatewatch_store::{EventFilter, PositionFilter, Retention, Store, StoreOptions};
+use serde_json::{json, Value};
+
+fn t(secs: i64) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2025, 6, 1, 10, 0, 0)
+        .single()
+        .unwrap_or_default()
+        + Duration::seconds(secs)
+}
+
+fn dimes(ext: &str, ty: &str, pos: &str, at: i64, data: Value) -> Event {
+    event(
+        GatewayKind::DimesPartner,
+        "dimes-partner",
+        ty,
+        Some(ext),
+        Some(EntityRef::new(EntityKind::Position, pos)),
+        t(at),
+        json!({"id": ext, "type": ty, "created_at": t(at).to_rfc3339(), "data": data}),
+    )
+}
+
+/// A batch of one event with the state `(status, terminal)` from its `data`.
+fn one(e: Event, status: Option<&str>, terminal: bool) -> WriteBatch {
+    let data = e.payload.get("data").cloned().unwrap_or(Value::Null);
+    let st = state(&e, status, terminal, data);
+    let mut b = WriteBatch::new();
+    b.push_event(e, Some(Applied::Updated), st);
+    b
+}
+
+async fn temp_store() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = Store::open(&dir.path().join("nested/dir/g.db"), StoreOptions::default())
+        .await
+        .expect("open");
+    (dir, store)
+}
+
+#[tokio::test]
+async fn migrations_apply_on_a_new_file_and_reopen() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("a/b/gatewatch.db");
+    let store = Store::open(&path, StoreOptions::default())
+        .await
+        .expect("open");
+    let tables: Vec<(String,)> =
+        sqlx::query_as("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+            .fetch_all(store.pool())
+            .await
+            .expect("tables");
+    let names: Vec<&str> = tables.iter().map(|(n,)| n.as_str()).collect();
+    for want in [
+        "events",
+        "entities",
+        "positions",
+        "intents",
+        "intent_status_history",
+        "lobbies",
+        "lobby_participants",
+        "contracts",
+        "storage_items",
+        "markets",
+        "candles",
+        "strategies",
+        "proofs",
+        "agents",
+        "notifications",
+        "alerts",
+        "mempool_stats",
+        "connections",
+        "frames",
+    ] {
+        assert!(names.contains(&want), "missing table {want}: {names:?}");
+    }
+    let (mode,): (String,) = sqlx::query_as("PRAGMA journal_mode")
+        .fetch_one(store.pool())
+        .await
+        .expect("pragma");
+    assert_eq!(mode, "wal");
+    let (fk,): (i64,) = sqlx::query_as("PRAGMA foreign_keys")
+        .fetch_one(store.pool())
+        .await
+        .expect("pragma");
+    assert_eq!(fk, 1);
+    assert_eq!(store.integrity_check().await.expect("check"), "ok");
+    store.close().await;
+    // Reopening runs the (already applied) migrations again without error.
+    let store = Store::open(&path, StoreOptions::default())
+        .await
+        .expect("reopen");
+    assert_eq!(store.event_count().await.expect("count"), 0);
+    // Read-only opening of a missing file fails rather than creating one.
+    let missing = dir.path().join("none.db");
+    let opts = StoreOptions {
+        create_if_missing: false,
+        ..StoreOptions::default()
+    };
+    assert!(Store::open(&missing, opts).await.is_err());
+    assert!(!missing.exists());
+}
+
+#[tokio::test]
+async fn duplicates_are_stored_once_in_a_batch_across_batches_and_across_reopen() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("g.db");
+    let store = Store::open(&path, StoreOptions::default())
+        .await
+        .expect("open");
+    let e1 = dimes(
+        "evt_1",
+        "position.created",
+        "p1",
+        0,
+        json!({"id": "p1", "status": "pending"}),
+    );
+    let e2 = dimes(
+        "evt_2",
+        "position.opened",
+        "p1",
+        1,
+        json!({"id": "p1", "status": "open"}),
+    );
+    let mut b = WriteBatch::new();
+    b.push_event(e1.clone(), None, None);
+    b.push_event(e1.clone(), None, None);
+    b.push_event(e2.clone(), None, None);
+    let r = store.write_batch(&b).await.expect("write");
+    assert_eq!(r.inserted, 2);
+    assert_eq!(r.duplicates, 1);
+    assert!(matches!(r.outcomes[0], EventOutcome::Inserted { .. }));
+    assert_eq!(r.outcomes[1], EventOutcome::Duplicate);
+    assert!(matches!(r.outcomes[2], EventOutcome::Inserted { .. }));
+
+    let r = store.write_batch(&b).await.expect("write again");
+    assert_eq!((r.inserted, r.duplicates), (0, 3));
+    store.close().await;
+
+    let store = Store::open(&path, StoreOptions::default())
+        .await
+        .expect("reopen");
+    let r = store
+        .write_batch(&one(e2, Some("open"), false))
+        .await
+        .expect("write");
+    assert_eq!((r.inserted, r.duplicates), (0, 1));
+    // A duplicate's state is not applied a second time.
+    assert_eq!(r.entities_refused, 1);
+    assert_eq!(store.event_count().await.expect("count"), 2);
+    let dupes: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT dedupe_key, count(*) FROM events GROUP BY dedupe_key HAVING count(*) > 1",
+    )
+    .fetch_all(store.pool())
+    .await
+    .expect("query");
+    assert!(dupes.is_empty());
+}
+
+#[tokio::test]
+async fn a_stale_state_never_overwrites_a_newer_or_terminal_one() {
+    let (_d, store) = temp_store().await;
+    let opened = dimes(
+        "evt_o",
+        "position.opened",
+        "p1",
+        10,
+        json!({"id": "p1", "status": "open", "size": 5}),
+    );
+    let r = store
+        .write_batch(&one(opened, Some("open"), false))
+        .await
+        .expect("w");
+    assert_eq!(r.entities_written, 1);
+
+    // Older, same rank: refused.
+    let older = dimes(
+        "evt_old",
+        "position.force_unwound",
+        "p1",
+        5,
+        json!({"id": "p1", "status": "open", "size": 1}),
+    );
+    let r = store
+        .write_batch(&one(older, Some("open"), false))
+        .await
+        .expect("w");
+    assert_eq!(
+        (r.inserted, r.entities_written, r.entities_refused),
+        (1, 0, 1)
+    );
+    let p = store
+        .positions(&PositionFilter::default())
+        .await
+        .expect("q");
+    assert_eq!(p.len(), 1);
+    assert_eq!(p[0].size, Some(5.0));
+
+    // Lower rank with a newer time (pending after open): refused.
+    let pending = dimes(
+        "evt_p",
+        "position.created",
+        "p1",
+        20,
+        json!({"id": "p1", "status": "pending"}),
+    );
+    let r = store
+        .write_batch(&one(pending, Some("pending"), false))
+        .await
+        .expect("w");
+    assert_eq!(r.entities_refused, 1);
+
+    // Terminal with an older time (clock skew): accepted, rank wins.
+    let closed = dimes(
+        "evt_c",
+        "position.closed",
+        "p1",
+        8,
+        json!({"id": "p1", "status": "closed"}),
+    );
+    let r = store
+        .write_batch(&one(closed, Some("closed"), true))
+        .await
+        .expect("w");
+    assert_eq!(r.entities_written, 1);
+
+    // Non-terminal after terminal, even newer: refused; the event is still logged.
+    let late = dimes(
+        "evt_l",
+        "position.close_requested",
+        "p1",
+        30,
+        json!({"id": "p1", "status": "closing"}),
+    );
+    let r = store
+        .write_batch(&one(late, Some("closing"), false))
+        .await
+        .expect("w");
+    assert_eq!((r.inserted, r.entities_refused), (1, 1));
+    let p = store
+        .positions(&PositionFilter::default())
+        .await
+        .expect("q");
+    assert_eq!(p[0].status.as_deref(), Some("closed"));
+    assert!(p[0].closed);
+    let states = store.load_entities().await.expect("load");
+    assert_eq!(states.len(), 1);
+    assert!(states[0].terminal);
+    assert_eq!(store.event_count().await.expect("count"), 5);
+}
+
+#[tokio::test]
+async fn load_entities_round_trips_the_reducer_state() {
+    let (_d, store) = temp_store().await;
+    let e = dimes(
+        "evt_1",
+        "position.opening",
+        "p9",
+        3,
+        json!({"id": "p9", "status": "pending", "x": [1, 2]}),
+    );
+    let mut st =
+        state(&e, Some("pending"), false, json!({"id": "p9", "x": [1, 2]})).expect("state");
+    st.finalizing = true;
+    st.events_applied = 7;
+    st.first_seen_at = t(1);
+    let mut b = WriteBatch::new();
+    b.push_event(e, Some(Applied::Created), Some(st.clone()));
+    store.write_batch(&b).await.expect("write");
+    let loaded = store.load_entities().await.expect("load");
+    assert_eq!(loaded, vec![st]);
+}
+
+fn intent_event(id: &str, at: i64, status: &str, proof: &str) -> (Event, Option<EntityState>) {
+    let payload = json!({"intentId": id, "status": status, "proofStatus": proof, "solver": "s1",
+        "fromChain": "ethereum", "toChain": "starknet", "amount": "1000", "txHashes": ["0x1"],
+        "updatedAt": t(at).to_rfc3339()});
+    let e = event(
+        GatewayKind::Fusion,
+        "fusion",
+        "intent:status",
+        None,
+        Some(EntityRef::new(EntityKind::Intent, id)),
+        t(at),
+        payload.clone(),
+    );
+    let st = state(&e, Some(status), status == "completed", payload);
+    (e, st)
+}
+
+#[tokio::test]
+async fn intents_their_history_and_timeline() {
+    let (_d, store) = temp_store().await;
+    let mut b = WriteBatch::new();
+    for (at, s, p) in [
+        (1, "proofs_pending", "pending"),
+        (2, "proofs_pending", "pending"), // no change: not a history row
+        (3, "proofs_verified", "verified"),
+        (4, "matched", "verified"),
+    ] {
+        let (mut e, st) = intent_event("i1", at, s, p);
+        e.dedupe_key = format!("h:i1:{at}");
+        b.push_event(e, Some(Applied::Updated), st);
+    }
+    let (e, st) = intent_event("i2", 5, "completed", "verified");
+    b.push_event(e, Some(Applied::Created), st);
+    store.write_batch(&b).await.expect("write");
+
+    let i1 = store.intent("i1").await.expect("q").expect("i1 exists");
+    assert_eq!(i1.status.as_deref(), Some("matched"));
+    assert_eq!(i1.proof_status.as_deref(), Some("verified"));
+    assert_eq!(i1.from_chain.as_deref(), Some("ethereum"));
+    assert_eq!(i1.tx_hashes, Some(json!(["0x1"])));
+    assert!(!i1.terminal);
+    assert!(store.intent("nope").await.expect("q").is_none());
+    let all = store.intents(10).await.expect("q");
+    assert_eq!(
+        all.iter().map(|i| i.id.as_str()).collect::<Vec<_>>(),
+        ["i2", "i1"]
+    );
+
+    let h = store.intent_status_history("i1").await.expect("q");
+    let statuses: Vec<_> = h
+        .iter()
+        .map(|c| c.status.as_deref().unwrap_or(""))
+        .collect();
+    assert_eq!(statuses, ["proofs_pending", "proofs_verified", "matched"]);
+    assert!(h.iter().all(|c| c.event_id.is_some()));
+
+    let timeline = store
+        .entity_events(EntityKind::Intent, "i1", 100)
+        .await
+        .expect("q");
+    assert_eq!(timeline.len(), 4);
+    assert!(timeline
+        .windows(2)
+        .all(|w| w[0].received_at <= w[1].received_at));
+    // The limit keeps the newest, still in time order.
+    let last2 = store
+        .entity_events(EntityKind::Intent, "i1", 2)
+        .await
+        .expect("q");
+    assert_eq!(
+        last2.iter().map(|e| e.id).collect::<Vec<_>>(),
+        timeline[2..].iter().map(|e| e.id).collect::<Vec<_>>()
+    );
+}
+
+#[tokio::test]
+async fn positions_filters_and_at_risk() {
+    let (_d, store) = temp_store().await;
+    let mut b = WriteBatch::new();
+    for (id, risk, status, terminal) in [
+        ("a1", true, "open", false),
+        ("a2", false, "open", false),
+        ("a3", true, "closed", true),
+    ] {
+        let payload = json!({"type": "position_update", "data": {"position": {"id": id,
+            "symbol": "BTC_USD", "side": "long", "size": "2", "leverage": 10,
+            "distanceToLiquidation": 3.5, "isAtRisk": risk}}});
+        let e = event(
+            GatewayKind::Axisor,
+            "axisor",
+            "position_update",
+            None,
+            Some(EntityRef::new(EntityKind::Position, id)),
+            t(1),
+            payload.clone(),
+        );
+        let st = state(&e, Some(status), terminal, payload["data"].clone());
+        b.push_event(e, Some(Applied::Created), st);
+    }
+    let e = dimes(
+        "evt_d",
+        "position.opened",
+        "d1",
+        2,
+        json!({"id": "d1", "status": "open"}),
+    );
+    let st = state(&e, Some("open"), false, e.payload["data"].clone());
+    b.push_event(e, Some(Applied::Created), st);
+    store.write_batch(&b).await.expect("write");
+
+    let risky = store.positions_at_risk().await.expect("q");
+    assert_eq!(
+        risky.iter().map(|p| p.id.as_str()).collect::<Vec<_>>(),
+        ["a1"]
+    );
+    assert_eq!(risky[0].market.as_deref(), Some("BTC_USD"));
+    assert_eq!(risky[0].size, Some(2.0));
+    assert_eq!(risky[0].leverage, Some(10.0));
+    assert_eq!(risky[0].distance_to_liquidation, Some(3.5));
+
+    let axisor = PositionFilter {
+        venue: Some("axisor".into()),
+        ..Default::default()
+    };
+    assert_eq!(store.positions(&axisor).await.expect("q").len(), 3);
+    let open = PositionFilter {
+        open: Some(true),
+        ..Default::default()
+    };
+    let mut ids: Vec<_> = store
+        .positions(&open)
+        .await
+        .expect("q")
+        .into_iter()
+        .map(|p| p.id)
+        .collect();
+    ids.sort();
+    assert_eq!(ids, ["a1", "a2", "d1"]);
+    let history = PositionFilter {
+        open: Some(false),
+        ..Default::default()
+    };
+    assert_eq!(store.positions(&history).await.expect("q")[0].id, "a3");
+    let by_id = PositionFilter {
+        id: Some("d1".into()),
+        ..Default::default()
+    };
+    assert_eq!(store.positions(&by_id).await.expect("q")[0].venue, "dimes");
+}
+
+#[tokio::test]
+async fn hashi_lobbies_contracts_and_storage() {
+    let (_d, store) = temp_store().await;
+    let mut b = WriteBatch::new();
+    let lobby = json!({"type": "lobby.joined", "lobbyId": "L1", "lobbyCode": "ABC123",
+        "payload": {"lobby": {"participants": [{"id": "u1"}, "u2"]}, "playerId": "u2", "participantCount": 2}});
+    let e = event(
+        GatewayKind::Hashi,
+        "hashi",
+        "lobby.joined",
+        None,
+        Some(EntityRef::new(EntityKind::Lobby, "L1")),
+        t(1),
+        json!({"type": "lobby:event", "data": lobby}),
+    );
+    let st = state(&e, Some("lobby.joined"), false, lobby);
+    b.push_event(e, Some(Applied::Created), st);
+    let c = json!({"type": "contract.initialized", "contractId": "C1", "lobbyId": "L1"});
+    let e = event(
+        GatewayKind::Hashi,
+        "hashi",
+        "contract.initialized",
+        None,
+        Some(EntityRef::new(EntityKind::Contract, "C1")),
+        t(2),
+        json!({"type": "contract:event", "data": c}),
+    );
+    let st = state(&e, None, false, c);
+    b.push_event(e, Some(Applied::Created), st);
+    let s = json!({"type": "storage.deleted", "storageId": "S1", "contractId": "C1", "lobbyId": "L1", "playerId": "u1"});
+    let e = event(
+        GatewayKind::Hashi,
+        "hashi",
+        "storage.deleted",
+        None,
+        Some(EntityRef::new(EntityKind::StorageItem, "S1")),
+        t(3),
+        json!({"type": "storage:event", "data": s}),
+    );
+    let st = state(&e, None, true, s);
+    b.push_event(e, Some(Applied::Created), st);
+    store.write_batch(&b).await.expect("write");
+
+    let lobbies = store.lobbies().await.expect("q");
+    assert_eq!(lobbies.len(), 1);
+    assert_eq!(lobbies[0].code.as_deref(), Some("ABC123"));
+    assert_eq!(lobbies[0].participants, ["u1", "u2"]);
+    assert_eq!(lobbies[0].participant_count, Some(2));
+    let contracts = store.contracts(Some("L1")).await.expect("q");
+    assert_eq!(contracts.len(), 1);
+    assert_eq!(contracts[0].stage, "contract.initialized");
+    assert!(store.contracts(Some("other")).await.expect("q").is_empty());
+    let items = store.storage_items(None).await.expect("q");
+    assert_eq!(items[0].contract_id.as_deref(), Some("C1"));
+    assert_eq!(items[0].player_id.as_deref(), Some("u1"));
+    assert!(items[0].terminal);
+}
+
+#[tokio::test]
+async fn event_log_filters_search_and_keyset_pagination() {
+    let (_d, store) = temp_store().await;
+    let mut b = WriteBatch::new();
+    for i in 0..30 {
+        let (gw, conn, ty) = if i % 3 == 0 {
+            (GatewayKind::Zkde, "zkde", "proof_complete")
+        } else {
+            (GatewayKind::Axisor, "axisor", "market_data_update")
+        };
+        let mut e = event(
+            gw,
+            conn,
+            ty,
+            None,
+            None,
+            t(i),
+            json!({"n": i, "needle": if i == 7 { "Find_Me%" } else { "hay" }}),
+        );
+        e.severity = Severity::Debug;
+        b.push_event(e, Some(Applied::NoEntity), None);
+    }
+    // An event type nobody documents is still logged.
+    let e = event(
+        GatewayKind::Fusion,
+        "fusion",
+        "intent:settlement_proof",
+        None,
+        None,
+        t(40),
+        json!({"x": 1}),
+    );
+    b.push_event(e, Some(Applied::NoEntity), None);
+    store.write_batch(&b).await.expect("write");
+
+    let f = EventFilter {
+        event_type: Some("proof_complete".into()),
+        ..Default::default()
+    };
+    let rows = store.events(&f).await.expect("q");
+    assert_eq!(rows.len(), 10);
+    assert!(rows.windows(2).all(|w| w[0].id > w[1].id), "newest first");
+    let f = EventFilter {
+        connection: Some("axisor".into()),
+        limit: Some(7),
+        ..Default::default()
+    };
+    let page1 = store.events(&f).await.expect("q");
+    let f2 = EventFilter {
+        before_id: page1.last().map(|r| r.id),
+        ..f.clone()
+    };
+    let page2 = store.events(&f2).await.expect("q");
+    assert_eq!(page1.len(), 7);
+    assert!(page2
+        .iter()
+        .all(|r| r.id < page1[6].id && r.connection == "axisor"));
+    // Case-insensitive text search; `%` and `_` are literal.
+    let f = EventFilter {
+        text: Some("find_me%".into()),
+        ..Default::default()
+    };
+    let hits = store.events(&f).await.expect("q");
+    assert_eq!(hits.len(), 1);
+    assert_eq!(hits[0].payload["n"], 7);
+    let f = EventFilter {
+        text: Some("find%me".into()),
+        ..Default::default()
+    };
+    assert!(store.events(&f).await.expect("q").is_empty());
+    let f = EventFilter {
+        since: Some(t(25)),
+        until: Some(t(29)),
+        ..Default::default()
+    };
+    assert_eq!(store.events(&f).await.expect("q").len(), 4);
+    let f = EventFilter {
+        event_type: Some("intent:settlement_proof".into()),
+        ..Default::default()
+    };
+    assert_eq!(
+        store.events(&f).await.expect("q")[0].applied.as_deref(),
+        Some("no_entity")
+    );
+}
+
+#[tokio::test]
+async fn alerts_notifications_connections_candles_mempool_frames() {
+    let (_d, store) = temp_store().await;
+    let mut b = WriteBatch::new();
+    let candles = json!({"type": "historical_data_update", "data": {"symbol": "BTC_USD", "timeframe": "1h",
+        "candles": [{"time": 1704547200, "open": 1, "high": 2, "low": 0.5, "close": 1.5, "volume": 10},
+                    {"time": 1704550800, "open": 1.5, "high": 2, "low": 1, "close": 1.7, "volume": 11},
+                    {"open": 9}]}});
+    b.push_event(
+        event(
+            GatewayKind::Axisor,
+            "axisor",
+            "historical_data_update",
+            None,
+            None,
+            t(1),
+            candles,
+        ),
+        None,
+        None,
+    );
+    let stats = json!({"total": 10, "submitted": 2, "matched": 3, "executing": 1, "completed": 3, "failed": 1, "cancelled": 0});
+    b.push_event(
+        event(
+            GatewayKind::Fusion,
+            "fusion",
+            "mempool:stats",
+            None,
+            None,
+            t(2),
+            stats,
+        ),
+        None,
+        None,
+    );
+    let note = json!({"code": "ORDER_FULFILLMENT_RETRYING", "message": "Retrying.", "params": {"position_id": "dm_pos_1", "slippage_bps": 150}});
+    let e = event(
+        GatewayKind::DimesCustomer,
+        "dimes-customer",
+        "notification",
+        Some("evt_n1"),
+        Some(EntityRef::new(EntityKind::Notification, "evt_n1")),
+        t(3),
+        json!({"id": "evt_n1", "type": "notification", "data": note}),
+    );
+    let st = state(&e, None, false, note);
+    b.push_event(e, Some(Applied::Created), st);
+    let alert = AlertRow {
+        id: "al1".into(),
+        severity: Severity::Critical,
+        connection: "axisor".into(),
+        gateway: GatewayKind::Axisor,
+        entity_kind: Some(EntityKind::Position),
+        entity_id: Some("a1".into()),
+        title: "At risk".into(),
+        body: "a1 is 2% from liquidation".into(),
+        at: t(4),
+        notified_os: false,
+    };
+    b.alerts.push(alert.clone());
+    let conn = ConnectionRow {
+        connection: "axisor".into(),
+        gateway: GatewayKind::Axisor,
+        environment: Some("simulator".into()),
+        state: json!({"state": "connected"}),
+        frames_in: 10,
+        frames_out: 2,
+        events: 9,
+        decode_errors: 1,
+        duplicates: 0,
+        reconnects: 3,
+        last_event_at: Some(t(4)),
+        updated_at: t(5),
+    };
+    b.connections.push(conn.clone());
+    b.frames.push(gatewatch_core::Frame {
+        connection: ConnectionId::new("axisor"),
+        gateway: GatewayKind::Axisor,
+        direction: gatewatch_core::Direction::In,
+        at: t(1),
+        text: "{\"type\":\"x\"}".into(),
+    });
+    let r = store.write_batch(&b).await.expect("write");
+    assert_eq!((r.frames, r.alerts), (1, 1));
+
+    let mut again = WriteBatch::new();
+    again.alerts.push(AlertRow {
+        notified_os: true,
+        ..alert.clone()
+    });
+    store.write_batch(&again).await.expect("write");
+    let alerts = store.alerts(10).await.expect("q");
+    assert_eq!(
+        alerts,
+        vec![AlertRow {
+            notified_os: true,
+            ..alert
+        }]
+    );
+    assert_eq!(store.connections().await.expect("q"), vec![conn]);
+    let notes = store.notifications(10).await.expect("q");
+    assert_eq!(notes[0].code.as_deref(), Some("ORDER_FULFILLMENT_RETRYING"));
+    assert_eq!(notes[0].position_id.as_deref(), Some("dm_pos_1"));
+    let (n,): (i64,) = sqlx::query_as(
+        "SELECT count(*) FROM candles WHERE symbol = 'BTC_USD' AND timeframe = '1h'",
+    )
+    .fetch_one(store.pool())
+    .await
+    .expect("q");
+    assert_eq!(n, 2, "the candle without a time is skipped");
+    let (total, failed): (i64, i64) = sqlx::query_as("SELECT total, failed FROM mempool_stats")
+        .fetch_one(store.pool())
+        .await
+        .expect("q");
+    assert_eq!((total, failed), (10, 1));
+}
+
+#[tokio::test]
+async fn retention_prunes_by_age_and_size_and_keeps_entities() {
+    let (_d, store) = temp_store().await;
+    let mut b = WriteBatch::new();
+    for i in 0..100 {
+        // Events 0..40 are 40+ days old, the rest recent.
+        let at = if i < 40 {
+            t(0) - Duration::days(40) + Duration::seconds(i)
+        } else {
+            t(i)
+        };
+        let e = dimes(
+            &format!("evt_{i}"),
+            "position.opened",
+            &format!("p{i}"),
+            0,
+            json!({"id": format!("p{i}")}),
+        );
+        let e = Event {
+            received_at: at,
+            created_at: Some(at),
+            ..e
+        };
+        let st = state(&e, Some("open"), false, json!({"id": format!("p{i}")}));
+        b.push_event(e, Some(Applied::Created), st);
+    }
+    store.write_batch(&b).await.expect("write");
+    let policy = Retention {
+        max_age: std::time::Duration::from_secs(30 * 86_400),
+        max_events: 50,
+    };
+    let r = store.prune_at(&policy, t(200)).await.expect("prune");
+    assert_eq!(r.events_by_age, 40);
+    assert_eq!(r.events_by_size, 10);
+    assert_eq!(store.event_count().await.expect("count"), 50);
+    // The newest 50 remain.
+    let (min,): (String,) = sqlx::query_as("SELECT external_id FROM events ORDER BY id LIMIT 1")
+        .fetch_one(store.pool())
+        .await
+        .expect("q");
+    assert_eq!(min, "evt_50");
+    assert_eq!(store.load_entities().await.expect("load").len(), 100);
+    assert_eq!(
+        store
+            .positions(&PositionFilter::default())
+            .await
+            .expect("q")
+            .len(),
+        100
+    );
+    // Nothing more to prune.
+    assert_eq!(
+        store.prune_at(&policy, t(200)).await.expect("prune"),
+        Default::default()
+    );
+}
+
+#[tokio::test]
+async fn catch_up_marks_stale_and_reconciles_positions() {
+    let (_d, store) = temp_store().await;
+    let mut b = WriteBatch::new();
+    for (id, status, terminal) in [
+        ("p1", "open", false),
+        ("p2", "pending", false),
+        ("p3", "liquidated", true),
+        ("p4", "open", false),
+    ] {
+        let e = dimes(
+            &format!("evt_{id}"),
+            "position.x",
+            id,
+            10,
+            json!({"id": id, "status": status, "size": 1}),
+        );
+        let st = state(&e, Some(status), terminal, e.payload["data"].clone());
+        b.push_event(e, Some(Applied::Created), st);
+    }
+    store.write_batch(&b).await.expect("write");
+
+    let marked = store
+        .mark_stale("dimes", EntityKind::Position, None)
+        .await
+        .expect("stale");
+    assert_eq!(marked, 3, "terminal p3 is not marked");
+    let stale: Vec<_> = store
+        .positions(&PositionFilter::default())
+        .await
+        .expect("q")
+        .into_iter()
+        .filter(|p| p.stale)
+        .map(|p| p.id)
+        .collect();
+    assert_eq!(stale.len(), 3);
+
+    let snapshot = vec![
+        json!({"id": "p1", "status": "closing", "size": 2}),
+        json!({"data": {"id": "p2", "status": "open"}}),
+        json!({"id": "p3", "status": "open"}),
+        json!({"id": "p5", "status": "open", "updated_at": "2025-06-01T10:00:30Z"}),
+        json!({"status": "open"}),
+    ];
+    let r = store
+        .reconcile_positions(
+            GatewayKind::DimesPartner,
+            &ConnectionId::new("dimes-partner"),
+            &snapshot,
+        )
+        .await
+        .expect("reconcile");
+    assert_eq!((r.created, r.updated, r.kept, r.invalid), (1, 2, 1, 1));
+    assert_eq!(r.still_stale, ["p4"]);
+    assert_eq!(r.states.len(), 3);
+
+    let all = store
+        .positions(&PositionFilter::default())
+        .await
+        .expect("q");
+    let get = |id: &str| all.iter().find(|p| p.id == id).cloned().expect("position");
+    assert_eq!(get("p1").status.as_deref(), Some("closing"));
+    assert_eq!(get("p1").size, Some(2.0));
+    assert!(!get("p1").stale);
+    assert_eq!(get("p2").status.as_deref(), Some("open"));
+    assert_eq!(
+        get("p3").status.as_deref(),
+        Some("liquidated"),
+        "terminal never regressed"
+    );
+    assert!(get("p4").stale);
+    assert_eq!(get("p5").updated_at, t(30));
+
+    assert_eq!(
+        store
+            .confirm("dimes", EntityKind::Position, Some(&["p4".to_owned()]))
+            .await
+            .expect("c"),
+        1
+    );
+    assert!(store
+        .positions(&PositionFilter::default())
+        .await
+        .expect("q")
+        .iter()
+        .all(|p| !p.stale));
+}
+
+#[tokio::test]
+async fn in_memory_store_works() {
+    let store = Store::open_in_memory().await.expect("open");
+    let e = dimes("evt_1", "position.opened", "p1", 0, json!({"id": "p1"}));
+    let r = store
+        .write_batch(&one(e, Some("open"), false))
+        .await
+        .expect("write");
+    assert_eq!(r.inserted, 1);
+    assert_eq!(
+        store
+            .positions(&PositionFilter::default())
+            .await
+            .expect("q")
+            .len(),
+        1
+    );
+}
