@@ -14,10 +14,19 @@ export const UI_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const DIST = join(UI_DIR, 'dist');
 
 /**
- * The CSP the desktop app is meant to ship (tauri.conf.json is the shell's): the UI must
- * work under it. Tauri adds its own ipc: sources at runtime.
+ * The CSP the desktop app ships, read from the root tauri.conf.json so the browser tests
+ * run the UI under the same policy (a fallback copy if the file can't be read).
  */
-export const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self' ipc: http://ipc.localhost; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+export const CSP = (() => {
+  try {
+    const conf = JSON.parse(readFileSync(join(UI_DIR, '..', 'tauri.conf.json'), 'utf8'));
+    const csp = conf?.app?.security?.csp;
+    if (typeof csp === 'string' && csp) return csp;
+  } catch {
+    // fall through
+  }
+  return "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src ipc: http://ipc.localhost; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+})();
 
 export const CHROMIUM_ARGS = [
   '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',

@@ -15,7 +15,7 @@ const browser = await launch();
 const shots = [];
 
 async function shot(view, prepare) {
-  const { page, context, errors } = await openApp(browser, server.url, bundle, { config: { demo: true }, hash: view === 'gateway-details' ? 'positions' : view });
+  const { page, context, errors } = await openApp(browser, server.url, bundle, { viewport: { width: 1280, height: 800 }, config: { demo: true }, hash: view === 'gateway-details' ? 'positions' : view });
   await page.waitForSelector('[data-testid^=gateway-]');
   if (prepare) await prepare(page);
   // Fonts and the last render settle.
