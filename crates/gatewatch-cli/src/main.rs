@@ -26,8 +26,23 @@ enum Command {
     Config(config_cmd::Args),
 }
 
+/// Logs go to stderr (stdout is for data). `RUST_LOG` overrides the default level, but the
+/// WebSocket libraries are always capped: their trace output prints handshake requests,
+/// which carry credentials.
+fn init_logging() {
+    use tracing_subscriber::EnvFilter;
+    let base = std::env::var("RUST_LOG").unwrap_or_else(|_| "warn,gatewatch=info".to_owned());
+    let filter = EnvFilter::try_new(format!("{base},{}", "tungstenite=info,tokio_tungstenite=info"))
+        .unwrap_or_else(|_| EnvFilter::new(format!("warn,{}", "tungstenite=info,tokio_tungstenite=info")));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
+    init_logging();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;

@@ -144,17 +144,22 @@ impl Default for BackoffConfig {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct HeartbeatConfig {
-    /// How often we ping (Hashi, Fusion) or how often the server is expected to (zkde).
+    /// How often we ping (Hashi and Fusion app-level `ping`, a WebSocket ping for Axisor).
     pub interval_secs: u64,
-    /// How long without data or pong before the server is declared silent.
+    /// How long after our ping the server may stay silent before the connection is rebuilt.
     pub timeout_secs: u64,
+    /// Servers that ping us (zkde, every 30 s): how long without any frame before the
+    /// connection is rebuilt.
+    pub server_silence_secs: u64,
 }
 
 impl Default for HeartbeatConfig {
     fn default() -> Self {
         Self {
-            interval_secs: 25,
-            timeout_secs: 60,
+            interval_secs: 20,
+            timeout_secs: 10,
+            // About twice zkde's documented 30 s ping period.
+            server_silence_secs: 65,
         }
     }
 }

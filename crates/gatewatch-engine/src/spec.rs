@@ -1,0 +1,80 @@
+//! From the config file's model to what the connectors need, and the demo config that
+//! points at the embedded simulator.
+
+use std::time::Duration;
+
+use gatewatch_core::config::{AuthForm, Config, ConnectionConfig};
+use gatewatch_core::redact::Secret;
+use gatewatch_core::ConnectionId;
+use gatewatch_net::{AuthMode, BackoffPolicy, ConnectorSpec, HeartbeatPolicy, Limits, Subscriptions};
+
+use crate::config_file::{resolve_credential, LoadError};
+
+/// Build a connector spec, resolving the credential reference.
+pub fn connector_spec(file: &str, c: &ConnectionConfig) -> Result<ConnectorSpec, LoadError> {
+    let credential = resolve_credential(file, &c.name, &c.credential)?.map(Secret::new);
+    let auth = match c.auth {
+        AuthForm::Auto => AuthMode::Auto,
+        AuthForm::AuthPayload => AuthMode::AuthPayload,
+        AuthForm::Header => AuthMode::Header,
+        AuthForm::FirstMessage => AuthMode::FirstMessage,
+        AuthForm::Query => AuthMode::Query,
+    };
+    let backoff = BackoffPolicy {
+        initial: Duration::from_millis(c.backoff.initial_ms),
+        max: Duration::from_millis(c.backoff.max_ms),
+        max_attempts: c.backoff.max_attempts,
+        ..BackoffPolicy::default()
+    };
+    let heartbeat = HeartbeatPolicy {
+        interval: Duration::from_secs(c.heartbeat.interval_secs),
+        timeout: Duration::from_secs(c.heartbeat.timeout_secs),
+        server_silence: Duration::from_secs(c.heartbeat.server_silence_secs),
+        ..HeartbeatPolicy::default()
+    };
+    let limits = Limits {
+        max_message_bytes: c.max_frame_bytes,
+        ..Limits::default()
+    };
+    Ok(ConnectorSpec {
+        id: ConnectionId::new(&c.name),
+        kind: c.kind,
+        url: c.url.clone(),
+        credential,
+        auth,
+        subscriptions: Subscriptions {
+            rooms: c.rooms.clone(),
+            zkde_events: c.events.clone(),
+            lobbies: c.lobbies.clone(),
+            intents: c.intents.clone(),
+            all_intents: c.all_intents,
+        },
+        backoff,
+        heartbeat,
+        limits,
+    })
+}
+
+/// A config with one connection per simulated gateway, credentials inline (they are the
+/// simulator's own, printed by `gatewatch sim`), environment `simulator`.
+pub fn demo_config(info: &gatewatch_sim::SimInfo) -> Config {
+    let text = info.demo_config_toml();
+    match Config::parse(&text, "<embedded simulator>") {
+        Ok(mut cfg) => {
+            // Literal secrets are expected here: they are the simulator's own.
+            cfg.warnings.clear();
+            cfg
+        }
+        Err(e) => {
+            // The simulator builds this text itself; failing here is a bug, reported loudly.
+            tracing::error!(error = %e, "embedded simulator config is invalid");
+            Config {
+                connections: Vec::new(),
+                alerts: Default::default(),
+                store: Default::default(),
+                warnings: vec![e.to_string()],
+            }
+        }
+    }
+}
+

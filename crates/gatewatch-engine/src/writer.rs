@@ -1,0 +1,134 @@
+//! The store writer: batches what the pipeline hands it into one transaction at a time.
+//!
+//! Batches close at [`MAX_BATCH`] events or after [`MAX_DELAY`], whichever comes first, so
+//! a burst is written in few transactions and a trickle is still on disk within ~100 ms.
+//! The channel is bounded and the pipeline awaits `send`: a slow disk slows ingestion, it
+//! never drops events.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use gatewatch_core::alerts::Alert;
+use gatewatch_core::reduce::{Applied, EntityState};
+use gatewatch_core::{ConnectionId, Event};
+use gatewatch_store::{AlertRow, ConnectionRow, Store, WriteBatch};
+use tokio::sync::mpsc;
+
+use crate::catchup::DimesRest;
+
+/// Capacity of the pipeline → writer channel.
+pub const CHANNEL: usize = 8_192;
+/// Most events per transaction.
+pub const MAX_BATCH: usize = 1_000;
+/// Longest an event waits before its batch is written.
+pub const MAX_DELAY: Duration = Duration::from_millis(100);
+
+/// What the writer is asked to store.
+pub enum WriterMsg {
+    /// An event, the reducer's verdict and the resulting state.
+    Event(Arc<Event>, Applied, Option<Arc<EntityState>>),
+    /// An alert, and whether an OS notification was shown.
+    Alert(Alert, bool),
+    /// Connection state and counters to persist.
+    Connections(Vec<ConnectionRow>),
+    /// Fetch current state and reconcile (Dimes `GET /positions`).
+    CatchUp(ConnectionId, DimesRest),
+}
+
+/// Run until the channel closes; then write what is left and return.
+pub async fn run(store: Store, mut rx: mpsc::Receiver<WriterMsg>) {
+    let mut batch = WriteBatch::new();
+    let mut events_in_batch = 0usize;
+    loop {
+        let msg = if batch.is_empty() {
+            rx.recv().await
+        } else {
+            match tokio::time::timeout(MAX_DELAY, rx.recv()).await {
+                Ok(m) => m,
+                Err(_) => {
+                    flush(&store, &mut batch).await;
+                    events_in_batch = 0;
+                    continue;
+                }
+            }
+        };
+        let Some(msg) = msg else { break };
+        match msg {
+            WriterMsg::Event(event, applied, state) => {
+                batch.push_event(
+                    Arc::unwrap_or_clone(event),
+                    Some(applied),
+                    state.map(Arc::unwrap_or_clone),
+                );
+                events_in_batch += 1;
+            }
+            WriterMsg::Alert(alert, notified) => batch.alerts.push(alert_row(&alert, notified)),
+            WriterMsg::Connections(rows) => batch.connections.extend(rows),
+            WriterMsg::CatchUp(connection, rest) => {
+                flush(&store, &mut batch).await;
+                events_in_batch = 0;
+                catch_up(&store, &connection, &rest).await;
+            }
+        }
+        if events_in_batch >= MAX_BATCH {
+            flush(&store, &mut batch).await;
+            events_in_batch = 0;
+        }
+    }
+    flush(&store, &mut batch).await;
+}
+
+async fn flush(store: &Store, batch: &mut WriteBatch) {
+    if batch.is_empty() {
+        return;
+    }
+    let b = std::mem::take(batch);
+    // A failed write is retried a few times (the database may be busy with a reader); it is
+    // logged loudly if it still fails — the events remain in the UI and the inspector.
+    let mut attempt = 0u32;
+    loop {
+        match store.write_batch(&b).await {
+            Ok(_) => return,
+            Err(e) if attempt < 3 => {
+                attempt += 1;
+                tracing::warn!(error = %e, attempt, "store write failed, retrying");
+                tokio::time::sleep(Duration::from_millis(50 * u64::from(attempt))).await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, events = b.events.len(), "store write failed; batch not persisted");
+                return;
+            }
+        }
+    }
+}
+
+async fn catch_up(store: &Store, connection: &ConnectionId, rest: &DimesRest) {
+    match rest.fetch_positions().await {
+        Ok(positions) => {
+            if let Err(e) = store
+                .reconcile_positions("dimes", connection.as_str(), &positions)
+                .await
+            {
+                tracing::warn!(%connection, error = %e, "catch-up reconcile failed");
+            } else {
+                tracing::info!(%connection, positions = positions.len(), "caught up after reconnect");
+            }
+        }
+        Err(e) => tracing::warn!(%connection, error = %e, "catch-up fetch failed"),
+    }
+}
+
+fn alert_row(a: &Alert, notified: bool) -> AlertRow {
+    AlertRow {
+        id: a.id.clone(),
+        severity: a.severity,
+        connection: a.connection.to_string(),
+        gateway: a.gateway,
+        entity_kind: a.entity.as_ref().map(|e| e.kind),
+        entity_id: a.entity.as_ref().map(|e| e.id.clone()),
+        title: a.title.clone(),
+        body: a.body.clone(),
+        at: a.at,
+        notified_os: notified,
+    }
+}
