@@ -440,25 +440,25 @@ impl ServiceStatusUpdate {
 #[serde(tag = "type", content = "data", rename_all = "snake_case")]
 pub enum AxisorEvent {
     /// `market_data_update`.
-    MarketDataUpdate(MarketDataUpdate),
+    MarketDataUpdate(Box<MarketDataUpdate>),
     /// `historical_data_update`.
-    HistoricalDataUpdate(HistoricalDataUpdate),
+    HistoricalDataUpdate(Box<HistoricalDataUpdate>),
     /// `price_alert`.
-    PriceAlert(PriceAlert),
+    PriceAlert(Box<PriceAlert>),
     /// `margin_guard_execution`.
-    MarginGuardExecution(MarginGuardExecution),
+    MarginGuardExecution(Box<MarginGuardExecution>),
     /// `position_status_update`.
-    PositionStatusUpdate(PositionStatusUpdate),
+    PositionStatusUpdate(Box<PositionStatusUpdate>),
     /// `auto_close_execution`.
-    AutoCloseExecution(AutoCloseExecution),
+    AutoCloseExecution(Box<AutoCloseExecution>),
     /// `in_app_notification`.
-    InAppNotification(InAppNotification),
+    InAppNotification(Box<InAppNotification>),
     /// `notification_status_update`.
-    NotificationStatusUpdate(NotificationStatusUpdate),
+    NotificationStatusUpdate(Box<NotificationStatusUpdate>),
     /// `server_maintenance`.
-    ServerMaintenance(ServerMaintenance),
+    ServerMaintenance(Box<ServerMaintenance>),
     /// `service_status_update`.
-    ServiceStatusUpdate(ServiceStatusUpdate),
+    ServiceStatusUpdate(Box<ServiceStatusUpdate>),
 }
 
 /// The `connection` reply: `{type:"connection", status, userId, sessionId, serverTime}`.

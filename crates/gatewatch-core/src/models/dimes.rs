@@ -339,53 +339,53 @@ impl ErrorEvent {
 pub enum DimesEvent {
     /// `position.created`.
     #[serde(rename = "position.created")]
-    PositionCreated(PositionEvent),
+    PositionCreated(Box<PositionEvent>),
     /// `position.opening`.
     #[serde(rename = "position.opening")]
-    PositionOpening(PositionEvent),
+    PositionOpening(Box<PositionEvent>),
     /// `position.opened`.
     #[serde(rename = "position.opened")]
-    PositionOpened(PositionEvent),
+    PositionOpened(Box<PositionEvent>),
     /// `position.close_requested`.
     #[serde(rename = "position.close_requested")]
-    PositionCloseRequested(PositionEvent),
+    PositionCloseRequested(Box<PositionEvent>),
     /// `position.closed`.
     #[serde(rename = "position.closed")]
-    PositionClosed(PositionEvent),
+    PositionClosed(Box<PositionEvent>),
     /// `position.settled`.
     #[serde(rename = "position.settled")]
-    PositionSettled(PositionEvent),
+    PositionSettled(Box<PositionEvent>),
     /// `position.liquidated`.
     #[serde(rename = "position.liquidated")]
-    PositionLiquidated(PositionEvent),
+    PositionLiquidated(Box<PositionEvent>),
     /// `position.force_unwound`.
     #[serde(rename = "position.force_unwound")]
-    PositionForceUnwound(PositionEvent),
+    PositionForceUnwound(Box<PositionEvent>),
     /// `position.reverted`.
     #[serde(rename = "position.reverted")]
-    PositionReverted(PositionEvent),
+    PositionReverted(Box<PositionEvent>),
     /// `position.cancelled`.
     #[serde(rename = "position.cancelled")]
-    PositionCancelled(PositionEvent),
+    PositionCancelled(Box<PositionEvent>),
     /// `notification` (customer gateway).
     #[serde(rename = "notification")]
-    Notification(NotificationEvent),
+    Notification(Box<NotificationEvent>),
 }
 
 impl DimesEvent {
     /// Wrap a position envelope in the variant of its type.
     pub fn position(kind: PositionEventType, env: PositionEvent) -> Self {
         match kind {
-            PositionEventType::Created => Self::PositionCreated(env),
-            PositionEventType::Opening => Self::PositionOpening(env),
-            PositionEventType::Opened => Self::PositionOpened(env),
-            PositionEventType::CloseRequested => Self::PositionCloseRequested(env),
-            PositionEventType::Closed => Self::PositionClosed(env),
-            PositionEventType::Settled => Self::PositionSettled(env),
-            PositionEventType::Liquidated => Self::PositionLiquidated(env),
-            PositionEventType::ForceUnwound => Self::PositionForceUnwound(env),
-            PositionEventType::Reverted => Self::PositionReverted(env),
-            PositionEventType::Cancelled => Self::PositionCancelled(env),
+            PositionEventType::Created => Self::PositionCreated(Box::new(env)),
+            PositionEventType::Opening => Self::PositionOpening(Box::new(env)),
+            PositionEventType::Opened => Self::PositionOpened(Box::new(env)),
+            PositionEventType::CloseRequested => Self::PositionCloseRequested(Box::new(env)),
+            PositionEventType::Closed => Self::PositionClosed(Box::new(env)),
+            PositionEventType::Settled => Self::PositionSettled(Box::new(env)),
+            PositionEventType::Liquidated => Self::PositionLiquidated(Box::new(env)),
+            PositionEventType::ForceUnwound => Self::PositionForceUnwound(Box::new(env)),
+            PositionEventType::Reverted => Self::PositionReverted(Box::new(env)),
+            PositionEventType::Cancelled => Self::PositionCancelled(Box::new(env)),
         }
     }
 

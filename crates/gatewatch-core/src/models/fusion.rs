@@ -258,28 +258,28 @@ impl FusionError {
 pub enum FusionEvent {
     /// `intent:status`.
     #[serde(rename = "intent:status")]
-    IntentStatus(IntentUpdate),
+    IntentStatus(Box<IntentUpdate>),
     /// `intent:proof`.
     #[serde(rename = "intent:proof")]
-    IntentProof(IntentProof),
+    IntentProof(Box<IntentProof>),
     /// `intent:new`.
     #[serde(rename = "intent:new")]
-    IntentNew(IntentUpdate),
+    IntentNew(Box<IntentUpdate>),
     /// `intent:status_changed`.
     #[serde(rename = "intent:status_changed")]
-    IntentStatusChanged(IntentUpdate),
+    IntentStatusChanged(Box<IntentUpdate>),
     /// `intent:proof_changed`.
     #[serde(rename = "intent:proof_changed")]
-    IntentProofChanged(IntentProof),
+    IntentProofChanged(Box<IntentProof>),
     /// `intent:removed`.
     #[serde(rename = "intent:removed")]
-    IntentRemoved(IntentRef),
+    IntentRemoved(Box<IntentRef>),
     /// `intent:not_found`.
     #[serde(rename = "intent:not_found")]
-    IntentNotFound(IntentRef),
+    IntentNotFound(Box<IntentRef>),
     /// `mempool:stats`.
     #[serde(rename = "mempool:stats")]
-    MempoolStats(MempoolStats),
+    MempoolStats(Box<MempoolStats>),
 }
 
 /// Client → server events.

@@ -188,98 +188,98 @@ pub struct StorageEvent {
 pub enum HashiEvent {
     /// `contract.created`.
     #[serde(rename = "contract.created")]
-    ContractCreated(ContractEvent),
+    ContractCreated(Box<ContractEvent>),
     /// `contract.initializing`.
     #[serde(rename = "contract.initializing")]
-    ContractInitializing(ContractEvent),
+    ContractInitializing(Box<ContractEvent>),
     /// `contract.initialized`.
     #[serde(rename = "contract.initialized")]
-    ContractInitialized(ContractEvent),
+    ContractInitialized(Box<ContractEvent>),
     /// `contract.deleted`.
     #[serde(rename = "contract.deleted")]
-    ContractDeleted(ContractEvent),
+    ContractDeleted(Box<ContractEvent>),
     /// `contract.payment_transferred`.
     #[serde(rename = "contract.payment_transferred")]
-    ContractPaymentTransferred(ContractEvent),
+    ContractPaymentTransferred(Box<ContractEvent>),
     /// `contract.outcome_attested`.
     #[serde(rename = "contract.outcome_attested")]
-    ContractOutcomeAttested(ContractEvent),
+    ContractOutcomeAttested(Box<ContractEvent>),
     /// `contract.decision_contested`.
     #[serde(rename = "contract.decision_contested")]
-    ContractDecisionContested(ContractEvent),
+    ContractDecisionContested(Box<ContractEvent>),
     /// `contract.mediation_submitted`.
     #[serde(rename = "contract.mediation_submitted")]
-    ContractMediationSubmitted(ContractEvent),
+    ContractMediationSubmitted(Box<ContractEvent>),
     /// `contract.admin_decision`.
     #[serde(rename = "contract.admin_decision")]
-    ContractAdminDecision(ContractEvent),
+    ContractAdminDecision(Box<ContractEvent>),
     /// `contract.payout_finalized`.
     #[serde(rename = "contract.payout_finalized")]
-    ContractPayoutFinalized(ContractEvent),
+    ContractPayoutFinalized(Box<ContractEvent>),
     /// `lobby.created`.
     #[serde(rename = "lobby.created")]
-    LobbyCreated(LobbyEvent),
+    LobbyCreated(Box<LobbyEvent>),
     /// `lobby.joined`.
     #[serde(rename = "lobby.joined")]
-    LobbyJoined(LobbyEvent),
+    LobbyJoined(Box<LobbyEvent>),
     /// `lobby.left`.
     #[serde(rename = "lobby.left")]
-    LobbyLeft(LobbyEvent),
+    LobbyLeft(Box<LobbyEvent>),
     /// `lobby.deleted`.
     #[serde(rename = "lobby.deleted")]
-    LobbyDeleted(LobbyEvent),
+    LobbyDeleted(Box<LobbyEvent>),
     /// `storage.external_url_created`.
     #[serde(rename = "storage.external_url_created")]
-    StorageExternalUrlCreated(StorageEvent),
+    StorageExternalUrlCreated(Box<StorageEvent>),
     /// `storage.presigned_url_created`.
     #[serde(rename = "storage.presigned_url_created")]
-    StoragePresignedUrlCreated(StorageEvent),
+    StoragePresignedUrlCreated(Box<StorageEvent>),
     /// `storage.multipart_completed`.
     #[serde(rename = "storage.multipart_completed")]
-    StorageMultipartCompleted(StorageEvent),
+    StorageMultipartCompleted(Box<StorageEvent>),
     /// `storage.multipart_aborted`.
     #[serde(rename = "storage.multipart_aborted")]
-    StorageMultipartAborted(StorageEvent),
+    StorageMultipartAborted(Box<StorageEvent>),
     /// `storage.deleted`.
     #[serde(rename = "storage.deleted")]
-    StorageDeleted(StorageEvent),
+    StorageDeleted(Box<StorageEvent>),
 }
 
 impl HashiEvent {
     /// Wrap a contract event in the variant of its type.
     pub fn contract(kind: ContractEventType, e: ContractEvent) -> Self {
         match kind {
-            ContractEventType::Created => Self::ContractCreated(e),
-            ContractEventType::Initializing => Self::ContractInitializing(e),
-            ContractEventType::Initialized => Self::ContractInitialized(e),
-            ContractEventType::Deleted => Self::ContractDeleted(e),
-            ContractEventType::PaymentTransferred => Self::ContractPaymentTransferred(e),
-            ContractEventType::OutcomeAttested => Self::ContractOutcomeAttested(e),
-            ContractEventType::DecisionContested => Self::ContractDecisionContested(e),
-            ContractEventType::MediationSubmitted => Self::ContractMediationSubmitted(e),
-            ContractEventType::AdminDecision => Self::ContractAdminDecision(e),
-            ContractEventType::PayoutFinalized => Self::ContractPayoutFinalized(e),
+            ContractEventType::Created => Self::ContractCreated(Box::new(e)),
+            ContractEventType::Initializing => Self::ContractInitializing(Box::new(e)),
+            ContractEventType::Initialized => Self::ContractInitialized(Box::new(e)),
+            ContractEventType::Deleted => Self::ContractDeleted(Box::new(e)),
+            ContractEventType::PaymentTransferred => Self::ContractPaymentTransferred(Box::new(e)),
+            ContractEventType::OutcomeAttested => Self::ContractOutcomeAttested(Box::new(e)),
+            ContractEventType::DecisionContested => Self::ContractDecisionContested(Box::new(e)),
+            ContractEventType::MediationSubmitted => Self::ContractMediationSubmitted(Box::new(e)),
+            ContractEventType::AdminDecision => Self::ContractAdminDecision(Box::new(e)),
+            ContractEventType::PayoutFinalized => Self::ContractPayoutFinalized(Box::new(e)),
         }
     }
 
     /// Wrap a lobby event in the variant of its type.
     pub fn lobby(kind: LobbyEventType, e: LobbyEvent) -> Self {
         match kind {
-            LobbyEventType::Created => Self::LobbyCreated(e),
-            LobbyEventType::Joined => Self::LobbyJoined(e),
-            LobbyEventType::Left => Self::LobbyLeft(e),
-            LobbyEventType::Deleted => Self::LobbyDeleted(e),
+            LobbyEventType::Created => Self::LobbyCreated(Box::new(e)),
+            LobbyEventType::Joined => Self::LobbyJoined(Box::new(e)),
+            LobbyEventType::Left => Self::LobbyLeft(Box::new(e)),
+            LobbyEventType::Deleted => Self::LobbyDeleted(Box::new(e)),
         }
     }
 
     /// Wrap a storage event in the variant of its type.
     pub fn storage(kind: StorageEventType, e: StorageEvent) -> Self {
         match kind {
-            StorageEventType::ExternalUrlCreated => Self::StorageExternalUrlCreated(e),
-            StorageEventType::PresignedUrlCreated => Self::StoragePresignedUrlCreated(e),
-            StorageEventType::MultipartCompleted => Self::StorageMultipartCompleted(e),
-            StorageEventType::MultipartAborted => Self::StorageMultipartAborted(e),
-            StorageEventType::Deleted => Self::StorageDeleted(e),
+            StorageEventType::ExternalUrlCreated => Self::StorageExternalUrlCreated(Box::new(e)),
+            StorageEventType::PresignedUrlCreated => Self::StoragePresignedUrlCreated(Box::new(e)),
+            StorageEventType::MultipartCompleted => Self::StorageMultipartCompleted(Box::new(e)),
+            StorageEventType::MultipartAborted => Self::StorageMultipartAborted(Box::new(e)),
+            StorageEventType::Deleted => Self::StorageDeleted(Box::new(e)),
         }
     }
 }

@@ -200,17 +200,17 @@ pub struct AgentStatusChange {
 #[serde(tag = "type", content = "data", rename_all = "snake_case")]
 pub enum ZkdeEvent {
     /// `strategy_update`.
-    StrategyUpdate(StrategyUpdate),
+    StrategyUpdate(Box<StrategyUpdate>),
     /// `market_change`.
-    MarketChange(MarketChange),
+    MarketChange(Box<MarketChange>),
     /// `alert`.
-    Alert(Alert),
+    Alert(Box<Alert>),
     /// `proof_complete`.
-    ProofComplete(ProofComplete),
+    ProofComplete(Box<ProofComplete>),
     /// `position_update`.
-    PositionUpdate(PositionUpdate),
+    PositionUpdate(Box<PositionUpdate>),
     /// `agent_status_change`.
-    AgentStatusChange(AgentStatusChange),
+    AgentStatusChange(Box<AgentStatusChange>),
 }
 
 /// The `connected` greeting: `{"type":"connected","message":"Connected to Capital OS..."}`.
