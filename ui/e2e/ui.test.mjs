@@ -222,3 +222,58 @@ test('settings: the secret is write-only and is sent once with save', async () =
   assert.match(await page.getAttribute('[data-testid=secret-input]', 'placeholder'), /a secret is stored/);
   await context.close();
 });
+
+test('keyboard: arrows move between tabs, Enter opens a gateway, Escape closes it', async () => {
+  const { page, context } = await open({ config: { demo: true } });
+  await page.focus('[data-testid=tab-positions]');
+  await page.keyboard.press('ArrowRight');
+  assert.equal(await page.getAttribute('[data-testid=tab-intents]', 'aria-selected'), 'true');
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'tab-intents');
+  await page.waitForSelector('#intent-id');
+  await page.keyboard.press('ArrowLeft');
+  await page.keyboard.press('ArrowLeft');
+  assert.equal(await page.getAttribute('[data-testid=tab-settings]', 'aria-selected'), 'true');
+  await page.focus('[data-testid=gateway-zkde]');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('[data-testid=connection-details]');
+  assert.match(await page.textContent('[data-testid=connection-details]'), /reconnecting \(attempt 3\)/);
+  await page.keyboard.press('Escape');
+  await page.waitForSelector('[data-testid=connection-details]', { state: 'detached' });
+  await context.close();
+});
+
+test('export sends the filtered set and a path to export_events and reports the count', async () => {
+  const { page, context } = await open({ config: { demo: true }, hash: 'inspector' });
+  await page.fill('[data-testid=inspector-type]', 'intent:');
+  await page.fill('[data-testid=export-path]', '/tmp/intents.jsonl');
+  await page.click('[data-testid=export-button]');
+  await page.waitForSelector('[data-testid=export-msg]:has-text("Exported 5 events to /tmp/intents.jsonl")');
+  const call = await page.evaluate(() => window.__gw.calls.filter((c) => c.cmd === 'export_events').at(-1));
+  assert.equal(call.args.path, '/tmp/intents.jsonl');
+  assert.equal(call.args.filter.event_type, 'intent:');
+  assert.equal(call.args.filter.connection, null);
+  await context.close();
+});
+
+test('settings: remove asks first (Keep cancels, a second click removes); test shows the result', async () => {
+  const { page, context } = await open({ config: { demo: true }, hash: 'settings' });
+  await page.waitForSelector('[data-testid=connection-list] li');
+  const list = page.locator('[data-testid=connection-list] li');
+  const before = await list.count();
+  await list.first().locator('button:has-text("Remove")').click();
+  await list.first().locator('button:has-text("Keep")').click();
+  assert.equal(await list.count(), before);
+  assert.equal(await page.evaluate(() => window.__gw.calls.some((c) => c.cmd === 'remove_connection')), false);
+  await list.first().locator('button:has-text("Remove")').click();
+  await page.click('[data-testid=confirm-remove]');
+  await page.waitForFunction((n) => document.querySelectorAll('[data-testid=connection-list] li').length === n - 1, before);
+  const rm = await page.evaluate(() => window.__gw.calls.filter((c) => c.cmd === 'remove_connection').at(-1));
+  assert.deepEqual(rm.args, { name: 'dimes-partner' });
+  await list.first().locator('button:has-text("Edit")').click();
+  await page.locator('[data-testid=connection-form] button:has-text("Test")').click();
+  await page.waitForSelector('[data-testid=form-msg]:has-text("Connected and authenticated")');
+  const call = await page.evaluate(() => window.__gw.calls.filter((c) => c.cmd === 'test_connection').at(-1));
+  assert.deepEqual(call.args.settings.credential, { kind: 'env', var: 'AXISOR_JWT' });
+  assert.equal(call.args.secret, null);
+  await context.close();
+});
