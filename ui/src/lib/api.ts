@@ -56,7 +56,10 @@ export const api = {
   getAlertThresholds: () => invoke<AlertThresholds>('get_alert_thresholds'),
   setAlertThresholds: (thresholds: AlertThresholds) =>
     invoke<void>('set_alert_thresholds', { thresholds }),
+  // Tauri maps a Rust `muted_until` parameter to the JS key `mutedUntil` unless the command
+  // says `rename_all = "snake_case"`; the contract spells it `muted_until`. Send both: a
+  // command ignores keys it doesn't take.
   setMuted: (connection: string, mutedUntil: string | null) =>
-    invoke<void>('set_muted', { connection, muted_until: mutedUntil }),
+    invoke<void>('set_muted', { connection, muted_until: mutedUntil, mutedUntil }),
   notificationHistory: () => invoke<Toast[]>('notification_history'),
 };
