@@ -196,8 +196,10 @@ test('toasts stack and can be dismissed; the history keeps them', async () => {
   await page.waitForFunction(() => document.querySelectorAll('[data-testid=toast]').length === 2);
   await page.click('button[aria-label="Dismiss notification T b"]');
   await page.waitForFunction(() => document.querySelectorAll('[data-testid=toast]').length === 1);
+  assert.equal(await page.textContent('[data-testid=tab-notifications] .count'), '2');
   await page.click('[data-testid=tab-notifications]');
   assert.equal(await page.locator('[data-testid=notification-history] li').count(), 2);
+  await page.waitForSelector('[data-testid=tab-notifications] .count', { state: 'detached' });
   await context.close();
 });
 
