@@ -1,1 +1,195 @@
-fn main() {}
+//! Store benchmark: ingest rate and query latency with a large event log.
+//!
+//! `cargo bench -p gatewatch-store --bench store` (release build). Environment:
+//! `GATEWATCH_BENCH_EVENTS` (default 1,000,000), `GATEWATCH_BENCH_BATCH` (default 1,000),
+//! `GATEWATCH_BENCH_DIR` (default: a temporary directory, removed afterwards),
+//! `GATEWATCH_BENCH_ENTITIES` (distinct ids per entity kind, default 10,000: most events
+//! of a batch then touch a different entity, the worst case for page locality).
+//! Prints a markdown table; the numbers in docs/store.md come from here.
+
+use std::time::{Duration, Instant};
+
+use chrono::{TimeZone, Utc};
+use gatewatch_core::EntityKind;
+use gatewatch_store::synth::Synth;
+use gatewatch_store::{EventFilter, Store, StoreOptions};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+fn env_usize(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+struct Stats {
+    p50: Duration,
+    p99: Duration,
+    max: Duration,
+}
+
+fn stats(mut samples: Vec<Duration>) -> Stats {
+    samples.sort();
+    let at = |q: f64| samples[((samples.len() - 1) as f64 * q) as usize];
+    Stats {
+        p50: at(0.5),
+        p99: at(0.99),
+        max: at(1.0),
+    }
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.3}", d.as_secs_f64() * 1000.0)
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let total = env_usize("GATEWATCH_BENCH_EVENTS", 1_000_000);
+    let batch_size = env_usize("GATEWATCH_BENCH_BATCH", 1_000).max(1);
+    let tmp = tempfile::tempdir()?;
+    let dir = std::env::var("GATEWATCH_BENCH_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|_| tmp.path().to_owned());
+    let path = dir.join("bench.db");
+    let _ = std::fs::remove_file(&path);
+    let store = Store::open(&path, StoreOptions::default()).await?;
+
+    let t0 = Utc
+        .with_ymd_and_hms(2025, 6, 1, 0, 0, 0)
+        .single()
+        .unwrap_or_default();
+    let mut synth = Synth::new(42, "bench", t0);
+    synth.entities_per_kind = env_usize("GATEWATCH_BENCH_ENTITIES", 10_000).max(1) as u64;
+    let mut written = 0usize;
+    let mut bytes = 0usize;
+    let mut write_time = Duration::ZERO;
+    let mut batch_times = Vec::new();
+    let wall = Instant::now();
+    while written < total {
+        let n = batch_size.min(total - written);
+        let batch = synth.batch(n, 0);
+        bytes += batch
+            .events
+            .iter()
+            .map(|e| e.event.payload.to_string().len())
+            .sum::<usize>();
+        let start = Instant::now();
+        let report = store.write_batch(&batch).await?;
+        let took = start.elapsed();
+        write_time += took;
+        batch_times.push(took);
+        anyhow::ensure!(
+            report.inserted as usize == n,
+            "every synthetic event is new"
+        );
+        written += n;
+    }
+    let wall = wall.elapsed();
+    let b = stats(batch_times);
+    let db_size = std::fs::metadata(&path)?.len();
+    println!("## gatewatch-store benchmark\n");
+    println!(
+        "{total} events, batch {batch_size}, {} ids per entity kind, average payload {} bytes, \
+         db file {:.0} MiB\n",
+        synth.entities_per_kind,
+        bytes / total.max(1),
+        db_size as f64 / 1048576.0
+    );
+    println!("| measure | value |\n| --- | --- |");
+    println!(
+        "| ingest (write_batch time only) | {:.0} events/s |",
+        written as f64 / write_time.as_secs_f64()
+    );
+    println!(
+        "| ingest (wall, incl. generating events) | {:.0} events/s |",
+        written as f64 / wall.as_secs_f64()
+    );
+    println!(
+        "| batch commit p50 / p99 / max | {} / {} / {} ms |",
+        ms(b.p50),
+        ms(b.p99),
+        ms(b.max)
+    );
+
+    // Queries with the full log in place; ids drawn at random from the synthetic space.
+    let mut rng = StdRng::seed_from_u64(7);
+    let iters = 1_000;
+    let ids = synth.entities_per_kind;
+    let mut run = Vec::new();
+    let mut intent_rows = 0;
+    for _ in 0..iters {
+        let id = format!("intent_{}", rng.random_range(0..ids));
+        let s = Instant::now();
+        intent_rows += usize::from(store.intent(&id).await?.is_some());
+        run.push(s.elapsed());
+    }
+    let intent = stats(std::mem::take(&mut run));
+    let mut history_len = 0;
+    for _ in 0..iters {
+        let id = format!("intent_{}", rng.random_range(0..ids));
+        let s = Instant::now();
+        history_len += store
+            .entity_events(EntityKind::Intent, &id, 200)
+            .await?
+            .len();
+        run.push(s.elapsed());
+    }
+    let history = stats(std::mem::take(&mut run));
+    let mut at_risk = 0;
+    for _ in 0..iters {
+        let s = Instant::now();
+        at_risk = store.positions_at_risk().await?.len();
+        run.push(s.elapsed());
+    }
+    let risk = stats(std::mem::take(&mut run));
+    for _ in 0..iters {
+        let f = EventFilter {
+            event_type: Some("position.closed".into()),
+            limit: Some(100),
+            ..Default::default()
+        };
+        let s = Instant::now();
+        store.events(&f).await?;
+        run.push(s.elapsed());
+    }
+    let by_type = stats(std::mem::take(&mut run));
+    for _ in 0..20 {
+        let f = EventFilter {
+            text: Some(format!("dm_pos_{}\"", rng.random_range(0..ids))),
+            limit: Some(100),
+            ..Default::default()
+        };
+        let s = Instant::now();
+        store.events(&f).await?;
+        run.push(s.elapsed());
+    }
+    let text = stats(std::mem::take(&mut run));
+    let row = |name: &str, s: &Stats| {
+        println!(
+            "| {name} p50 / p99 / max | {} / {} / {} ms |",
+            ms(s.p50),
+            ms(s.p99),
+            ms(s.max)
+        )
+    };
+    row(
+        &format!("intent by id ({intent_rows}/{iters} found)"),
+        &intent,
+    );
+    row(
+        &format!("one intent's history (avg {} events)", history_len / iters),
+        &history,
+    );
+    row(&format!("positions at risk ({at_risk} rows)"), &risk);
+    row("newest 100 events of one type", &by_type);
+    row(
+        &format!(
+            "free-text search, newest {} events (LIKE)",
+            gatewatch_store::TEXT_SEARCH_WINDOW
+        ),
+        &text,
+    );
+    store.close().await;
+    Ok(())
+}

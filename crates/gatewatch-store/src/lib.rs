@@ -75,7 +75,15 @@ impl Store {
             // crash or power loss can lose the last few, never corrupt the file.
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
-            .busy_timeout(opts.busy_timeout);
+            .busy_timeout(opts.busy_timeout)
+            // A 64 MiB page cache per connection keeps a whole batch's pages in memory
+            // (no spilling mid-transaction); checkpoints every 64 MiB of WAL instead of
+            // every 4 MiB cut the number of fsyncs; the WAL file is truncated back to
+            // 64 MiB after a checkpoint so it doesn't stay at its high-water mark.
+            .pragma("cache_size", "-65536")
+            .pragma("wal_autocheckpoint", "16384")
+            .pragma("journal_size_limit", "67108864")
+            .pragma("temp_store", "memory");
         let pool = SqlitePoolOptions::new()
             .max_connections(opts.max_connections.max(1))
             .connect_with(connect)

@@ -174,7 +174,8 @@ impl Store {
     /// Open positions flagged at risk, newest update first.
     pub async fn positions_at_risk(&self) -> Result<Vec<PositionView>, StoreError> {
         let rows = sqlx::query(&format!(
-            "SELECT {POSITION_COLUMNS} FROM positions WHERE at_risk = 1 AND closed = 0 \
+            "SELECT {POSITION_COLUMNS} FROM positions INDEXED BY positions_at_risk \
+             WHERE at_risk = 1 AND closed = 0 \
              ORDER BY updated_at DESC"
         ))
         .fetch_all(&self.pool)

@@ -1,6 +1,6 @@
 //! [`Store::write_batch`]: one transaction per batch.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use gatewatch_core::reduce::{Applied, EntityState};
 use gatewatch_core::{EntityKind, Event, Frame};
@@ -13,6 +13,8 @@ use crate::{ms, Store, StoreError};
 
 /// Rows per multi-row `INSERT` (14 parameters each, far below SQLite's 32,766 limit).
 const EVENT_CHUNK: usize = 500;
+/// Rows per multi-row entity / typed-table statement (at most 21 parameters each).
+const ENTITY_CHUNK: usize = 500;
 /// Rows per multi-row frame `INSERT`.
 const FRAME_CHUNK: usize = 1000;
 
@@ -103,8 +105,9 @@ impl Store {
         }
 
         // Entity states: the last state per entity in the batch is the one to keep; every
-        // intent state is still recorded in the status history.
+        // intent state still counts for the status history.
         let mut last: HashMap<(&str, EntityKind, &str), usize> = HashMap::new();
+        let mut intent_states: Vec<(&EntityState, &Event, i64)> = Vec::new();
         for (i, be) in batch.events.iter().enumerate() {
             let Some(state) = &be.state else { continue };
             let Some(event_id) = event_ids[i] else {
@@ -114,28 +117,26 @@ impl Store {
                 continue;
             };
             if state.key.entity.kind == EntityKind::Intent {
-                insert_intent_history(&mut tx, state, &be.event, event_id).await?;
+                intent_states.push((state, &be.event, event_id));
             }
+            // A later state of the same entity supersedes an earlier one.
             let key = (
                 state.key.venue.as_str(),
                 state.key.entity.kind,
                 state.key.entity.id.as_str(),
             );
-            // A later state of the same entity supersedes an earlier one.
             last.insert(key, i);
         }
+        insert_intent_history(&mut tx, &intent_states).await?;
         let mut finals: Vec<usize> = last.into_values().collect();
         finals.sort_unstable();
-        for i in finals {
-            let be = &batch.events[i];
-            if let Some(state) = &be.state {
-                if upsert_entity(&mut tx, state, event_ids[i]).await? {
-                    report.entities_written += 1;
-                } else {
-                    report.entities_refused += 1;
-                }
-            }
-        }
+        let states: Vec<(&EntityState, Option<i64>)> = finals
+            .iter()
+            .filter_map(|&i| Some((batch.events[i].state.as_ref()?, event_ids[i])))
+            .collect();
+        let written = upsert_entities(&mut tx, &states).await?;
+        report.entities_written += written;
+        report.entities_refused += states.len() as u64 - written;
 
         // Data carried by events rather than entities.
         for (i, be) in batch.events.iter().enumerate() {
@@ -171,258 +172,352 @@ impl Store {
     }
 }
 
-/// Upsert the `entities` row, guarded, then (if it was written) the typed table.
-/// Returns whether the state was written.
+/// One entity state on its way to the file.
+struct Pending<'a> {
+    state: &'a EntityState,
+    /// `state.data` serialized once, for `entities.data` and the typed table's payload.
+    data: String,
+    event_id: Option<i64>,
+}
+
+/// Upsert one entity state, guarded; returns whether it was written.
 pub(crate) async fn upsert_entity(
     conn: &mut SqliteConnection,
     state: &EntityState,
     event_id: Option<i64>,
 ) -> Result<bool, StoreError> {
-    let data = payload_text(&state.data)?;
-    // The guard: never leave a terminal state for a non-terminal one, and otherwise compare
-    // status rank first, then the update time, as the reducer does.
-    let written: Option<(i64,)> = sqlx::query_as(
-        "INSERT INTO entities (venue, kind, id, connection, gateway, status, rank, finalizing, \
-         terminal, stale, last_event_type, updated_at, first_seen_at, events_applied, \
-         last_event_id, data) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) \
-         ON CONFLICT (venue, kind, id) DO UPDATE SET connection = excluded.connection, \
-         gateway = excluded.gateway, status = excluded.status, rank = excluded.rank, \
-         finalizing = excluded.finalizing, terminal = excluded.terminal, \
-         stale = excluded.stale, last_event_type = excluded.last_event_type, \
-         updated_at = excluded.updated_at, \
-         first_seen_at = min(entities.first_seen_at, excluded.first_seen_at), \
-         events_applied = max(entities.events_applied, excluded.events_applied), \
-         last_event_id = coalesce(excluded.last_event_id, entities.last_event_id), \
-         data = excluded.data \
-         WHERE NOT (entities.terminal = 1 AND excluded.terminal = 0) \
-         AND (excluded.rank > entities.rank OR (excluded.rank = entities.rank \
-              AND excluded.updated_at >= entities.updated_at)) \
-         RETURNING 1",
-    )
-    .bind(&state.key.venue)
-    .bind(state.key.entity.kind.as_str())
-    .bind(&state.key.entity.id)
-    .bind(state.connection.as_str())
-    .bind(state.gateway.as_str())
-    .bind(state.status.as_deref())
-    .bind(project::rank(state))
-    .bind(state.finalizing)
-    .bind(state.terminal)
-    .bind(state.stale)
-    .bind(&state.last_event_type)
-    .bind(ms(state.updated_at))
-    .bind(ms(state.first_seen_at))
-    .bind(i64::try_from(state.events_applied).unwrap_or(i64::MAX))
-    .bind(event_id)
-    .bind(&data)
-    .fetch_optional(&mut *conn)
-    .await?;
-    if written.is_none() {
-        return Ok(false);
-    }
-    upsert_typed(conn, state, &data).await?;
-    Ok(true)
+    Ok(upsert_entities(conn, &[(state, event_id)]).await? == 1)
 }
 
-/// Write the typed table row of a state the `entities` guard accepted.
+/// Upsert `entities` rows in multi-row statements, guarded, then the typed tables of the
+/// rows the guard let through. Keys must be distinct. Returns how many were written.
+pub(crate) async fn upsert_entities(
+    conn: &mut SqliteConnection,
+    states: &[(&EntityState, Option<i64>)],
+) -> Result<u64, StoreError> {
+    let pending = states
+        .iter()
+        .map(|&(state, event_id)| {
+            Ok(Pending {
+                state,
+                data: payload_text(&state.data)?,
+                event_id,
+            })
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    let mut written: HashSet<(String, String, String)> = HashSet::with_capacity(pending.len());
+    for chunk in pending.chunks(ENTITY_CHUNK) {
+        let mut qb: QueryBuilder<'_, Sqlite> = QueryBuilder::new(
+            "INSERT INTO entities (venue, kind, id, connection, gateway, status, rank, \
+             finalizing, terminal, stale, last_event_type, updated_at, first_seen_at, \
+             events_applied, last_event_id, data) ",
+        );
+        qb.push_values(chunk, |mut b, p| {
+            let s = p.state;
+            b.push_bind(s.key.venue.as_str())
+                .push_bind(s.key.entity.kind.as_str())
+                .push_bind(s.key.entity.id.as_str())
+                .push_bind(s.connection.as_str())
+                .push_bind(s.gateway.as_str())
+                .push_bind(s.status.as_deref())
+                .push_bind(project::rank(s))
+                .push_bind(s.finalizing)
+                .push_bind(s.terminal)
+                .push_bind(s.stale)
+                .push_bind(s.last_event_type.as_str())
+                .push_bind(ms(s.updated_at))
+                .push_bind(ms(s.first_seen_at))
+                .push_bind(i64::try_from(s.events_applied).unwrap_or(i64::MAX))
+                .push_bind(p.event_id)
+                .push_bind(p.data.as_str());
+        });
+        // The guard: never leave a terminal state for a non-terminal one, and otherwise
+        // compare status rank first, then the update time, as the reducer does.
+        qb.push(
+            " ON CONFLICT (venue, kind, id) DO UPDATE SET connection = excluded.connection, \
+             gateway = excluded.gateway, status = excluded.status, rank = excluded.rank, \
+             finalizing = excluded.finalizing, terminal = excluded.terminal, \
+             stale = excluded.stale, last_event_type = excluded.last_event_type, \
+             updated_at = excluded.updated_at, \
+             first_seen_at = min(entities.first_seen_at, excluded.first_seen_at), \
+             events_applied = max(entities.events_applied, excluded.events_applied), \
+             last_event_id = coalesce(excluded.last_event_id, entities.last_event_id), \
+             data = excluded.data \
+             WHERE NOT (entities.terminal = 1 AND excluded.terminal = 0) \
+             AND (excluded.rank > entities.rank OR (excluded.rank = entities.rank \
+                  AND excluded.updated_at >= entities.updated_at)) \
+             RETURNING venue, kind, id",
+        );
+        let rows: Vec<(String, String, String)> = qb.build_query_as().fetch_all(&mut *conn).await?;
+        written.extend(rows);
+    }
+    let accepted: Vec<&Pending<'_>> = pending
+        .iter()
+        .filter(|p| {
+            let k = &p.state.key;
+            written.contains(&(
+                k.venue.clone(),
+                k.entity.kind.as_str().to_owned(),
+                k.entity.id.clone(),
+            ))
+        })
+        .collect();
+    upsert_typed(conn, &accepted).await?;
+    Ok(accepted.len() as u64)
+}
+
+/// Write the typed-table rows of states the `entities` guard accepted, one multi-row
+/// statement per table and chunk.
 async fn upsert_typed(
     conn: &mut SqliteConnection,
-    state: &EntityState,
-    data: &str,
+    accepted: &[&Pending<'_>],
 ) -> Result<(), StoreError> {
-    match state.key.entity.kind {
-        EntityKind::Position => {
-            let p = project::position(state);
-            sqlx::query(
-                "INSERT OR REPLACE INTO positions (venue, id, connection, market, side, size, \
-                 entry, current_value, pnl, leverage, margin, distance_to_liquidation, at_risk, \
-                 status, finalizing, closed, stale, last_event_type, created_at, updated_at, \
-                 payload) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            )
-            .bind(&state.key.venue)
-            .bind(&state.key.entity.id)
-            .bind(&p.connection)
-            .bind(&p.market)
-            .bind(&p.side)
-            .bind(p.size)
-            .bind(p.entry)
-            .bind(p.current_value)
-            .bind(p.pnl)
-            .bind(p.leverage)
-            .bind(p.margin)
-            .bind(p.distance_to_liquidation)
-            .bind(p.at_risk)
-            .bind(&p.status)
-            .bind(p.finalizing)
-            .bind(p.closed)
-            .bind(p.stale)
-            .bind(&p.last_event_type)
-            .bind(ms(p.created_at))
-            .bind(ms(p.updated_at))
-            .bind(data)
-            .execute(&mut *conn)
-            .await?;
-        }
-        EntityKind::Intent => {
-            let v = project::intent(state);
-            let htlc = v.htlc_state.as_ref().map(payload_text).transpose()?;
-            let txs = v.tx_hashes.as_ref().map(payload_text).transpose()?;
-            sqlx::query(
-                "INSERT OR REPLACE INTO intents (id, connection, status, proof_status, solver, \
-                 from_chain, to_chain, amount, htlc_state, tx_hashes, error, failure_reason, \
-                 terminal, stale, created_at, updated_at, payload) \
-                 VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            )
-            .bind(&v.id)
-            .bind(&v.connection)
-            .bind(&v.status)
-            .bind(&v.proof_status)
-            .bind(&v.solver)
-            .bind(&v.from_chain)
-            .bind(&v.to_chain)
-            .bind(&v.amount)
-            .bind(htlc)
-            .bind(txs)
-            .bind(&v.error)
-            .bind(&v.failure_reason)
-            .bind(v.terminal)
-            .bind(state.stale)
-            .bind(ms(v.created_at))
-            .bind(ms(v.updated_at))
-            .bind(data)
-            .execute(&mut *conn)
-            .await?;
-        }
-        EntityKind::Lobby => {
-            let v = project::lobby(state);
-            sqlx::query(
-                "INSERT INTO lobbies (id, connection, code, participant_count, deleted, \
-                 last_event_type, updated_at, payload) VALUES (?,?,?,?,?,?,?,?) \
-                 ON CONFLICT (id) DO UPDATE SET connection = excluded.connection, \
-                 code = coalesce(excluded.code, lobbies.code), \
-                 participant_count = excluded.participant_count, deleted = excluded.deleted, \
-                 last_event_type = excluded.last_event_type, updated_at = excluded.updated_at, \
-                 payload = excluded.payload",
-            )
-            .bind(&v.id)
-            .bind(&v.connection)
-            .bind(&v.code)
-            .bind(
-                v.participant_count
-                    .map(|n| i64::try_from(n).unwrap_or(i64::MAX)),
-            )
-            .bind(v.deleted)
-            .bind(&v.last_event_type)
-            .bind(ms(v.updated_at))
-            .bind(data)
-            .execute(&mut *conn)
-            .await?;
-            sqlx::query("DELETE FROM lobby_participants WHERE lobby_id = ?")
-                .bind(&v.id)
-                .execute(&mut *conn)
-                .await?;
-            for p in &v.participants {
-                sqlx::query(
-                    "INSERT OR IGNORE INTO lobby_participants (lobby_id, player_id) VALUES (?,?)",
-                )
-                .bind(&v.id)
-                .bind(p)
-                .execute(&mut *conn)
-                .await?;
+    let mut positions = Vec::new();
+    let mut intents = Vec::new();
+    let mut contracts = Vec::new();
+    let mut storage = Vec::new();
+    let mut simple: HashMap<&'static str, (&'static [project::Col], Vec<&Pending<'_>>)> =
+        HashMap::new();
+    for &p in accepted {
+        match p.state.key.entity.kind {
+            EntityKind::Position => positions.push((p, project::position(p.state))),
+            EntityKind::Intent => {
+                let v = project::intent(p.state);
+                let htlc = v.htlc_state.as_ref().map(payload_text).transpose()?;
+                let txs = v.tx_hashes.as_ref().map(payload_text).transpose()?;
+                intents.push((p, v, htlc, txs));
+            }
+            EntityKind::Contract => contracts.push((p, project::contract(p.state))),
+            EntityKind::StorageItem => storage.push((p, project::storage_item(p.state))),
+            EntityKind::Lobby => upsert_lobby(conn, p).await?,
+            kind => {
+                // Price alerts, risk alerts, margin-guard runs, services and mempool have no
+                // table of their own: the `entities` row is their typed store.
+                if let Some((table, cols)) = project::simple_table(kind) {
+                    simple.entry(table).or_insert((cols, Vec::new())).1.push(p);
+                }
             }
         }
-        EntityKind::Contract => {
-            let v = project::contract(state);
-            sqlx::query(
-                "INSERT OR REPLACE INTO contracts (id, connection, lobby_id, stage, terminal, \
-                 updated_at, payload) VALUES (?,?,?,?,?,?,?)",
-            )
-            .bind(&v.id)
-            .bind(&v.connection)
-            .bind(&v.lobby_id)
-            .bind(&v.stage)
-            .bind(v.terminal)
-            .bind(ms(v.updated_at))
-            .bind(data)
-            .execute(&mut *conn)
-            .await?;
-        }
-        EntityKind::StorageItem => {
-            let v = project::storage_item(state);
-            sqlx::query(
-                "INSERT OR REPLACE INTO storage_items (id, connection, contract_id, lobby_id, \
-                 player_id, stage, terminal, updated_at, payload) VALUES (?,?,?,?,?,?,?,?,?)",
-            )
-            .bind(&v.id)
-            .bind(&v.connection)
-            .bind(&v.contract_id)
-            .bind(&v.lobby_id)
-            .bind(&v.player_id)
-            .bind(&v.stage)
-            .bind(v.terminal)
-            .bind(ms(v.updated_at))
-            .bind(data)
-            .execute(&mut *conn)
-            .await?;
-        }
-        kind => {
-            let Some((table, cols)) = project::simple_table(kind) else {
-                // Price alerts, risk alerts, margin-guard runs, services, mempool: the
-                // `entities` row is their typed store.
-                return Ok(());
-            };
-            let mut sql = format!(
-                "INSERT OR REPLACE INTO {table} (venue, id, connection, status, updated_at, payload"
+    }
+    for chunk in positions.chunks(ENTITY_CHUNK) {
+        let mut qb: QueryBuilder<'_, Sqlite> = QueryBuilder::new(
+            "INSERT OR REPLACE INTO positions (venue, id, connection, market, side, size, entry, \
+             current_value, pnl, leverage, margin, distance_to_liquidation, at_risk, status, \
+             finalizing, closed, stale, last_event_type, created_at, updated_at) ",
+        );
+        qb.push_values(chunk, |mut b, (p, v)| {
+            b.push_bind(p.state.key.venue.as_str())
+                .push_bind(p.state.key.entity.id.as_str())
+                .push_bind(v.connection.as_str())
+                .push_bind(v.market.as_deref())
+                .push_bind(v.side.as_deref())
+                .push_bind(v.size)
+                .push_bind(v.entry)
+                .push_bind(v.current_value)
+                .push_bind(v.pnl)
+                .push_bind(v.leverage)
+                .push_bind(v.margin)
+                .push_bind(v.distance_to_liquidation)
+                .push_bind(v.at_risk)
+                .push_bind(v.status.as_deref())
+                .push_bind(v.finalizing)
+                .push_bind(v.closed)
+                .push_bind(v.stale)
+                .push_bind(v.last_event_type.as_str())
+                .push_bind(ms(v.created_at))
+                .push_bind(ms(v.updated_at));
+        });
+        qb.build().execute(&mut *conn).await?;
+    }
+    for chunk in intents.chunks(ENTITY_CHUNK) {
+        let mut qb: QueryBuilder<'_, Sqlite> = QueryBuilder::new(
+            "INSERT OR REPLACE INTO intents (id, connection, status, proof_status, solver, \
+             from_chain, to_chain, amount, htlc_state, tx_hashes, error, failure_reason, \
+             terminal, stale, created_at, updated_at) ",
+        );
+        qb.push_values(chunk, |mut b, (p, v, htlc, txs)| {
+            b.push_bind(v.id.as_str())
+                .push_bind(v.connection.as_str())
+                .push_bind(v.status.as_deref())
+                .push_bind(v.proof_status.as_deref())
+                .push_bind(v.solver.as_deref())
+                .push_bind(v.from_chain.as_deref())
+                .push_bind(v.to_chain.as_deref())
+                .push_bind(v.amount.as_deref())
+                .push_bind(htlc.as_deref())
+                .push_bind(txs.as_deref())
+                .push_bind(v.error.as_deref())
+                .push_bind(v.failure_reason.as_deref())
+                .push_bind(v.terminal)
+                .push_bind(p.state.stale)
+                .push_bind(ms(v.created_at))
+                .push_bind(ms(v.updated_at));
+        });
+        qb.build().execute(&mut *conn).await?;
+    }
+    for chunk in contracts.chunks(ENTITY_CHUNK) {
+        let mut qb: QueryBuilder<'_, Sqlite> = QueryBuilder::new(
+            "INSERT OR REPLACE INTO contracts (id, connection, lobby_id, stage, terminal, \
+             updated_at) ",
+        );
+        qb.push_values(chunk, |mut b, (_, v)| {
+            b.push_bind(v.id.as_str())
+                .push_bind(v.connection.as_str())
+                .push_bind(v.lobby_id.as_deref())
+                .push_bind(v.stage.as_str())
+                .push_bind(v.terminal)
+                .push_bind(ms(v.updated_at));
+        });
+        qb.build().execute(&mut *conn).await?;
+    }
+    for chunk in storage.chunks(ENTITY_CHUNK) {
+        let mut qb: QueryBuilder<'_, Sqlite> = QueryBuilder::new(
+            "INSERT OR REPLACE INTO storage_items (id, connection, contract_id, lobby_id, \
+             player_id, stage, terminal, updated_at) ",
+        );
+        qb.push_values(chunk, |mut b, (_, v)| {
+            b.push_bind(v.id.as_str())
+                .push_bind(v.connection.as_str())
+                .push_bind(v.contract_id.as_deref())
+                .push_bind(v.lobby_id.as_deref())
+                .push_bind(v.player_id.as_deref())
+                .push_bind(v.stage.as_str())
+                .push_bind(v.terminal)
+                .push_bind(ms(v.updated_at));
+        });
+        qb.build().execute(&mut *conn).await?;
+    }
+    for (table, (cols, rows)) in simple {
+        for chunk in rows.chunks(ENTITY_CHUNK) {
+            // Only notifications keep a payload column (see the second migration).
+            let with_payload = table == "notifications";
+            let mut head = format!(
+                "INSERT OR REPLACE INTO {table} (venue, id, connection, status, updated_at{}",
+                if with_payload { ", payload" } else { "" }
             );
             for c in cols {
-                sql.push_str(", ");
-                sql.push_str(c.name());
+                head.push_str(", ");
+                head.push_str(c.name());
             }
-            sql.push_str(") VALUES (?,?,?,?,?,?");
-            sql.push_str(&",?".repeat(cols.len()));
-            sql.push(')');
-            let mut q = sqlx::query(&sql)
-                .bind(&state.key.venue)
-                .bind(&state.key.entity.id)
-                .bind(state.connection.as_str())
-                .bind(state.status.as_deref())
-                .bind(ms(state.updated_at))
-                .bind(data);
-            for c in cols.iter() {
-                q = match c.read(&state.data) {
-                    ColValue::Text(v) => q.bind(v),
-                    ColValue::Real(v) => q.bind(v),
-                    ColValue::Bool(v) => q.bind(v),
-                };
-            }
-            q.execute(&mut *conn).await?;
+            head.push_str(") ");
+            let mut qb: QueryBuilder<'_, Sqlite> = QueryBuilder::new(head);
+            qb.push_values(chunk, |mut b, p| {
+                let s = p.state;
+                b.push_bind(s.key.venue.as_str())
+                    .push_bind(s.key.entity.id.as_str())
+                    .push_bind(s.connection.as_str())
+                    .push_bind(s.status.as_deref())
+                    .push_bind(ms(s.updated_at));
+                if with_payload {
+                    b.push_bind(p.data.as_str());
+                }
+                for c in cols.iter() {
+                    match c.read(&s.data) {
+                        ColValue::Text(v) => b.push_bind(v),
+                        ColValue::Real(v) => b.push_bind(v),
+                        ColValue::Bool(v) => b.push_bind(v),
+                    };
+                }
+            });
+            qb.build().execute(&mut *conn).await?;
         }
     }
     Ok(())
 }
 
-/// Record an intent's status / proof status when it differs from the last one recorded.
-async fn insert_intent_history(
-    conn: &mut SqliteConnection,
-    state: &EntityState,
-    event: &Event,
-    event_id: i64,
-) -> Result<(), StoreError> {
-    let v = project::intent(state);
+/// A lobby and its participant set (rare enough to write one at a time).
+async fn upsert_lobby(conn: &mut SqliteConnection, p: &Pending<'_>) -> Result<(), StoreError> {
+    let v = project::lobby(p.state);
     sqlx::query(
-        "INSERT INTO intent_status_history (intent_id, status, proof_status, at, event_id, \
-         event_type) SELECT ?1, ?2, ?3, ?4, ?5, ?6 WHERE NOT EXISTS (SELECT 1 FROM \
-         (SELECT status, proof_status FROM intent_status_history WHERE intent_id = ?1 \
-          ORDER BY id DESC LIMIT 1) WHERE status IS ?2 AND proof_status IS ?3)",
+        "INSERT INTO lobbies (id, connection, code, participant_count, deleted, \
+         last_event_type, updated_at) VALUES (?,?,?,?,?,?,?) \
+         ON CONFLICT (id) DO UPDATE SET connection = excluded.connection, \
+         code = coalesce(excluded.code, lobbies.code), \
+         participant_count = excluded.participant_count, deleted = excluded.deleted, \
+         last_event_type = excluded.last_event_type, updated_at = excluded.updated_at",
     )
     .bind(&v.id)
-    .bind(&v.status)
-    .bind(&v.proof_status)
-    .bind(ms(event.effective_time()))
-    .bind(event_id)
-    .bind(&event.event_type)
+    .bind(&v.connection)
+    .bind(&v.code)
+    .bind(
+        v.participant_count
+            .map(|n| i64::try_from(n).unwrap_or(i64::MAX)),
+    )
+    .bind(v.deleted)
+    .bind(&v.last_event_type)
+    .bind(ms(v.updated_at))
     .execute(&mut *conn)
     .await?;
+    // The view's participant list is the entity's current set: replace, don't append.
+    sqlx::query("DELETE FROM lobby_participants WHERE lobby_id = ?")
+        .bind(&v.id)
+        .execute(&mut *conn)
+        .await?;
+    for player in &v.participants {
+        sqlx::query("INSERT OR IGNORE INTO lobby_participants (lobby_id, player_id) VALUES (?,?)")
+            .bind(&v.id)
+            .bind(player)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Record each intent status / proof-status change (a state equal to the intent's last
+/// recorded one adds nothing), in batch order.
+async fn insert_intent_history(
+    conn: &mut SqliteConnection,
+    states: &[(&EntityState, &Event, i64)],
+) -> Result<(), StoreError> {
+    if states.is_empty() {
+        return Ok(());
+    }
+    let views: Vec<_> = states
+        .iter()
+        .map(|&(s, e, id)| (project::intent(s), e, id))
+        .collect();
+    let mut ids: Vec<&str> = views.iter().map(|(v, _, _)| v.id.as_str()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    type Last = (Option<String>, Option<String>);
+    let mut last: HashMap<String, Last> = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(ENTITY_CHUNK) {
+        let mut qb: QueryBuilder<'_, Sqlite> = QueryBuilder::new(
+            "SELECT intent_id, status, proof_status FROM intent_status_history WHERE id IN \
+             (SELECT max(id) FROM intent_status_history WHERE intent_id IN (",
+        );
+        let mut sep = qb.separated(", ");
+        for id in chunk {
+            sep.push_bind(*id);
+        }
+        qb.push(") GROUP BY intent_id)");
+        let rows: Vec<(String, Option<String>, Option<String>)> =
+            qb.build_query_as().fetch_all(&mut *conn).await?;
+        last.extend(rows.into_iter().map(|(id, s, p)| (id, (s, p))));
+    }
+    let mut changes = Vec::new();
+    for (v, e, event_id) in &views {
+        let now = (v.status.clone(), v.proof_status.clone());
+        if last.get(&v.id) != Some(&now) {
+            last.insert(v.id.clone(), now);
+            changes.push((v, *e, *event_id));
+        }
+    }
+    for chunk in changes.chunks(ENTITY_CHUNK) {
+        let mut qb: QueryBuilder<'_, Sqlite> = QueryBuilder::new(
+            "INSERT INTO intent_status_history (intent_id, status, proof_status, at, event_id, \
+             event_type) ",
+        );
+        qb.push_values(chunk, |mut b, (v, e, event_id)| {
+            b.push_bind(v.id.as_str())
+                .push_bind(v.status.as_deref())
+                .push_bind(v.proof_status.as_deref())
+                .push_bind(ms(e.effective_time()))
+                .push_bind(*event_id)
+                .push_bind(e.event_type.as_str());
+        });
+        qb.build().execute(&mut *conn).await?;
+    }
     Ok(())
 }
 
@@ -434,25 +529,27 @@ async fn insert_candles(conn: &mut SqliteConnection, event: &Event) -> Result<()
     };
     let symbol = project::text(p, &["symbol"]).unwrap_or_default();
     let timeframe = project::text(p, &["timeframe", "interval"]).unwrap_or_default();
-    for c in candles {
-        let Some(time) = project::num(c, &["time", "timestamp", "t"]) else {
-            continue;
-        };
-        sqlx::query(
+    let rows: Vec<(f64, &Value)> = candles
+        .iter()
+        .filter_map(|c| Some((project::num(c, &["time", "timestamp", "t"])?, c)))
+        .collect();
+    for chunk in rows.chunks(ENTITY_CHUNK) {
+        let mut qb: QueryBuilder<'_, Sqlite> = QueryBuilder::new(
             "INSERT OR REPLACE INTO candles (venue, symbol, timeframe, time, open, high, low, \
-             close, volume) VALUES (?,?,?,?,?,?,?,?,?)",
-        )
-        .bind(event.gateway.venue())
-        .bind(&symbol)
-        .bind(&timeframe)
-        .bind(time as i64)
-        .bind(project::num(c, &["open", "o"]))
-        .bind(project::num(c, &["high", "h"]))
-        .bind(project::num(c, &["low", "l"]))
-        .bind(project::num(c, &["close", "c"]))
-        .bind(project::num(c, &["volume", "v"]))
-        .execute(&mut *conn)
-        .await?;
+             close, volume) ",
+        );
+        qb.push_values(chunk, |mut b, &(time, c)| {
+            b.push_bind(event.gateway.venue())
+                .push_bind(symbol.as_str())
+                .push_bind(timeframe.as_str())
+                .push_bind(time as i64)
+                .push_bind(project::num(c, &["open", "o"]))
+                .push_bind(project::num(c, &["high", "h"]))
+                .push_bind(project::num(c, &["low", "l"]))
+                .push_bind(project::num(c, &["close", "c"]))
+                .push_bind(project::num(c, &["volume", "v"]));
+        });
+        qb.build().execute(&mut *conn).await?;
     }
     Ok(())
 }
