@@ -304,7 +304,7 @@ fn typed<T: DeserializeOwned>(ctx: &DecodeContext, v: &Value) -> Result<T, Decod
 /// The fields of a raw-WebSocket event: `data` when it is an object, the message itself
 /// otherwise. When both carry fields (`{type, timestamp, data:{…}}`) they are merged,
 /// `data` winning.
-fn event_fields(msg: &Value) -> Cow<'_, Value> {
+pub(crate) fn event_fields(msg: &Value) -> Cow<'_, Value> {
     const ENVELOPE: [&str; 3] = ["type", "channel", "data"];
     match (msg.as_object(), msg.get("data")) {
         (Some(top), Some(Value::Object(data))) => {
@@ -1013,6 +1013,6 @@ fn decode_fusion(ctx: &DecodeContext, msg: WireMessage<'_>) -> Result<Decoded, D
     Ok(draft.finish(ctx, payload))
 }
 
-fn intent_id(v: &Value) -> Option<String> {
+pub(crate) fn intent_id(v: &Value) -> Option<String> {
     id_any(v, &["intentId", "intent_id", "id"])
 }

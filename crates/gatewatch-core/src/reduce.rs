@@ -1,20 +1,41 @@
 //! The reducer: folds events into entity state by the rules in `specs/README.md`.
 //!
-//! - A duplicate (same [`Event::dedupe_key`]) is applied once.
-//! - A stale event never moves an entity backwards: compare status rank first, then the
-//!   event's effective time (`created_at`, else `received_at`).
-//! - Terminal states stay terminal.
-//! - Dimes `position.opening` puts a pending position in the "finalizing" state until
-//!   `position.opened` (or `position.reverted`) arrives.
+//! - A duplicate (same [`Event::dedupe_key`]) is applied once; the reducer remembers a
+//!   bounded window of recent keys (200,000 by default, oldest forgotten first).
+//! - A stale event never moves an entity backwards. The *status* (status, terminal,
+//!   finalizing, last event type) comes from the event that ranks highest by
+//!   (status rank, effective time): a `position.close_requested` arriving after
+//!   `position.closed` leaves it closed. Events without a status rank 0 and order by time.
+//! - Terminal states stay terminal: terminal statuses outrank every other status.
+//! - Dimes `position.opening` puts a pending position in the "finalizing" state until a
+//!   higher-ranked event (`position.opened`, `position.reverted`, …) arrives.
+//! - Partial updates merge into [`EntityState::data`] key by key: each top-level field
+//!   holds the value from the latest event (by terminal-first, then time) that carried it,
+//!   so omitted fields are kept and a late, older event only fills what is missing.
 //!
-//! (Contract stub: the rules are implemented by the core decoder/reducer work.)
+//! Every rule compares events by a total order (rank or terminal flag, effective time,
+//! then a hash of the dedupe key as tie-break), never by arrival order: any shuffle of a
+//! history, with duplicates, folds to the same state as the in-order history, as long as
+//! the events carry `created_at` (otherwise `received_at`, i.e. arrival, is their time).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet, VecDeque};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 
-use crate::event::{ConnectionId, EntityRef, Event, GatewayKind};
+use crate::decode::{event_fields, intent_id};
+use crate::event::{ConnectionId, EntityKind, EntityRef, Event, EventBody, GatewayKind};
+use crate::models::dimes::PositionEventType;
+use crate::models::hashi::{ContractEventType, LobbyEventType, StorageEventType};
+use crate::models::lenient::value_to_string;
+
+/// How many recent dedupe keys [`Reducer::new`] remembers.
+pub const DEFAULT_DEDUPE_CAPACITY: usize = 200_000;
+
+/// The key in a lobby's [`EntityState::data`] that holds the reducer-maintained list of
+/// player ids currently in it.
+pub const PARTICIPANTS_KEY: &str = "participants";
 
 /// Identifies an entity across connections: the venue (`dimes`, `axisor`, `zkde`, `hashi`,
 /// `fusion`) plus the entity. Both Dimes gateways share the `dimes` venue, so a position
@@ -27,12 +48,22 @@ pub struct EntityKey {
     pub entity: EntityRef,
 }
 
+impl EntityKey {
+    /// The key of the entity an event concerns, if any.
+    pub fn of(event: &Event) -> Option<Self> {
+        event.entity.as_ref().map(|entity| Self {
+            venue: event.gateway.venue().to_owned(),
+            entity: entity.clone(),
+        })
+    }
+}
+
 /// The folded state of one entity.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EntityState {
     /// Venue + entity.
     pub key: EntityKey,
-    /// The connection that last updated it.
+    /// The connection of the event that set the current status.
     pub connection: ConnectionId,
     /// The gateway kind of that connection.
     pub gateway: GatewayKind,
@@ -44,19 +75,19 @@ pub struct EntityState {
     /// The status is terminal (closed, settled, liquidated, reverted, cancelled, completed,
     /// failed, removed, deleted…): later non-terminal events don't change it.
     pub terminal: bool,
-    /// The type of the last event applied.
+    /// The type of the event that set the current status (the highest-ranked event).
     pub last_event_type: String,
-    /// Effective time of the last event applied (orders later events).
+    /// The latest effective time of any event folded into it.
     pub updated_at: DateTime<Utc>,
-    /// Effective time of the first event seen.
+    /// The earliest effective time of any event folded into it.
     pub first_seen_at: DateTime<Utc>,
-    /// How many events were applied to it.
+    /// How many distinct (non-duplicate) events were folded into it, stale ones included.
     pub events_applied: u64,
     /// Marked after a reconnect until confirmed by fresh data (catch-up).
     pub stale: bool,
     /// The entity's latest known fields: the gateway's object (Dimes `data`, Axisor
-    /// `position`, a Hashi `payload`, a Fusion intent update…), merged so that fields a
-    /// partial update omits are kept.
+    /// `position`, the Hashi inner `data`, a Fusion intent update…), merged so that fields
+    /// a partial update omits are kept. Lobbies also get [`PARTICIPANTS_KEY`].
     pub data: serde_json::Value,
 }
 
@@ -76,31 +107,634 @@ pub enum Applied {
     NoEntity,
 }
 
-/// Folds events into [`EntityState`]s.
+/// Orders events for the status: rank first, then time, then a hash of the dedupe key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct StatusOrder {
+    rank: u8,
+    time: DateTime<Utc>,
+    tie: u64,
+}
+
+/// Orders events for data fields: terminal events first, then time, then the hash.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct FieldOrder {
+    terminal: bool,
+    time: DateTime<Utc>,
+    tie: u64,
+}
+
+/// What an event says about its entity's status.
+#[derive(Debug, Clone, PartialEq)]
+struct StatusInfo {
+    status: Option<String>,
+    rank: u8,
+    terminal: bool,
+    finalizing: bool,
+}
+
+const TERMINAL_RANK: u8 = u8::MAX;
+
+impl StatusInfo {
+    fn none() -> Self {
+        Self {
+            status: None,
+            rank: 0,
+            terminal: false,
+            finalizing: false,
+        }
+    }
+
+    fn ranked(status: impl Into<String>, rank: u8) -> Self {
+        Self {
+            status: Some(status.into()),
+            rank,
+            terminal: rank == TERMINAL_RANK,
+            finalizing: false,
+        }
+    }
+}
+
+/// The status an event of `event_type` gives an entity of `kind` on `venue`, read from
+/// the event type where the gateway encodes the lifecycle there, else from `data.status`.
+fn status_info(
+    venue: &str,
+    kind: EntityKind,
+    event_type: &str,
+    data: &Map<String, Value>,
+) -> StatusInfo {
+    let data_status = || data.get("status").and_then(value_to_string);
+    match (venue, kind) {
+        ("dimes", EntityKind::Position) => {
+            let Some(t) = PositionEventType::parse(event_type) else {
+                return StatusInfo::none();
+            };
+            let rank = match t {
+                _ if t.is_terminal() => TERMINAL_RANK,
+                PositionEventType::Created => 10,
+                PositionEventType::Opening => 20,
+                PositionEventType::Opened | PositionEventType::ForceUnwound => 30,
+                _ => 40, // close_requested
+            };
+            StatusInfo {
+                finalizing: t == PositionEventType::Opening,
+                ..StatusInfo::ranked(data_status().unwrap_or_else(|| t.status().to_owned()), rank)
+            }
+        }
+        ("axisor", EntityKind::Position) => match event_type {
+            "auto_close_execution" => StatusInfo::ranked("auto_closed", TERMINAL_RANK),
+            "position_status_update" => StatusInfo {
+                rank: 0,
+                ..StatusInfo::ranked(data_status().unwrap_or_else(|| "open".to_owned()), 0)
+            },
+            _ => StatusInfo::none(),
+        },
+        ("fusion", EntityKind::Intent) => match event_type {
+            "intent:removed" => StatusInfo::ranked("removed", TERMINAL_RANK),
+            "intent:status" | "intent:new" | "intent:status_changed" => match data_status() {
+                Some(s) => {
+                    let rank = fusion_rank(&s);
+                    StatusInfo::ranked(s, rank)
+                }
+                None => StatusInfo::none(),
+            },
+            _ => StatusInfo::none(),
+        },
+        ("hashi", EntityKind::Contract) => ContractEventType::parse(event_type)
+            .map(|t| {
+                use ContractEventType as C;
+                let rank = match t {
+                    C::Created => 10,
+                    C::Initializing => 20,
+                    C::Initialized => 30,
+                    C::PaymentTransferred => 40,
+                    C::OutcomeAttested => 50,
+                    C::DecisionContested => 60,
+                    C::MediationSubmitted => 70,
+                    C::AdminDecision => 80,
+                    C::PayoutFinalized | C::Deleted => TERMINAL_RANK,
+                };
+                StatusInfo::ranked(event_type, rank)
+            })
+            .unwrap_or_else(StatusInfo::none),
+        ("hashi", EntityKind::Lobby) => LobbyEventType::parse(event_type)
+            .map(|t| {
+                let rank = match t {
+                    LobbyEventType::Created => 10,
+                    LobbyEventType::Joined | LobbyEventType::Left => 20,
+                    LobbyEventType::Deleted => TERMINAL_RANK,
+                };
+                StatusInfo::ranked(event_type, rank)
+            })
+            .unwrap_or_else(StatusInfo::none),
+        ("hashi", EntityKind::StorageItem) => StorageEventType::parse(event_type)
+            .map(|t| {
+                use StorageEventType as S;
+                let rank = match t {
+                    S::ExternalUrlCreated | S::PresignedUrlCreated => 10,
+                    S::MultipartCompleted => 20,
+                    S::MultipartAborted | S::Deleted => TERMINAL_RANK,
+                };
+                StatusInfo::ranked(event_type, rank)
+            })
+            .unwrap_or_else(StatusInfo::none),
+        // Everything else has no lifecycle: order by time, show the object's own status.
+        _ => StatusInfo {
+            status: data_status(),
+            ..StatusInfo::none()
+        },
+    }
+}
+
+/// Fusion's normalized statuses in lifecycle order; unknown statuses rank 0 (time only)
+/// unless their name says the intent is over.
+fn fusion_rank(status: &str) -> u8 {
+    match status.to_ascii_lowercase().as_str() {
+        "proofs_pending" => 10,
+        "proofs_verified" => 20,
+        "matched" => 30,
+        "waiting_for_source_lock" => 40,
+        "executing" => 50,
+        "completed" | "failed" | "cancelled" | "canceled" | "expired" | "refunded" => TERMINAL_RANK,
+        _ => 0,
+    }
+}
+
+/// The entity's object inside an event's payload (see [`EntityState::data`]).
+fn entity_fields(event: &Event) -> Map<String, Value> {
+    let obj = |v: Option<&Value>| match v {
+        Some(Value::Object(m)) => m.clone(),
+        _ => Map::new(),
+    };
+    match event.gateway {
+        GatewayKind::DimesPartner | GatewayKind::DimesCustomer => obj(event.payload.get("data")),
+        GatewayKind::Hashi => obj(event.payload.get("data")),
+        GatewayKind::Axisor | GatewayKind::Zkde => {
+            let fields = event_fields(&event.payload);
+            let is_top = std::ptr::eq(&*fields, &event.payload);
+            match fields.get("position") {
+                Some(p @ Value::Object(_))
+                    if event.gateway == GatewayKind::Axisor
+                        && matches!(
+                            event.event_type.as_str(),
+                            "position_status_update" | "auto_close_execution"
+                        ) =>
+                {
+                    obj(Some(p))
+                }
+                _ => {
+                    let mut m = obj(Some(&fields));
+                    if is_top {
+                        m.remove("type");
+                        m.remove("channel");
+                    }
+                    m
+                }
+            }
+        }
+        GatewayKind::Fusion => match &event.payload {
+            Value::Object(m) => match m.get("data") {
+                Some(Value::Object(d)) if intent_id(&event.payload).is_none() => d.clone(),
+                _ => m.clone(),
+            },
+            Value::String(s) => {
+                let mut m = Map::new();
+                m.insert("intentId".to_owned(), Value::String(s.clone()));
+                m
+            }
+            _ => Map::new(),
+        },
+    }
+}
+
+/// Who is in a lobby, tracked so that any arrival order gives the same answer: the latest
+/// `lobby.joined`/`lobby.left` per player, and the latest full player list the lobby
+/// object carried; a player is in when the newer of the two says so.
 #[derive(Debug, Default)]
+struct Participants {
+    snapshot: Option<(FieldOrder, Vec<String>)>,
+    players: HashMap<String, (FieldOrder, bool)>,
+}
+
+impl Participants {
+    fn observe(&mut self, event_type: &str, data: &Map<String, Value>, order: FieldOrder) {
+        let payload = data.get("payload");
+        if let Some(list) = payload.and_then(|p| p.get("lobby")).and_then(player_list) {
+            if newer_than(self.snapshot.as_ref().map(|(o, _)| *o), order) {
+                self.snapshot = Some((order, list));
+            }
+        }
+        let joined = match event_type {
+            "lobby.joined" | "lobby.created" => true,
+            "lobby.left" => false,
+            _ => return,
+        };
+        let Some(player) = payload
+            .and_then(|p| p.get("playerId"))
+            .or_else(|| data.get("playerId"))
+            .and_then(value_to_string)
+        else {
+            return;
+        };
+        let newer = newer_than(self.players.get(&player).map(|(o, _)| *o), order);
+        if newer {
+            self.players.insert(player, (order, joined));
+        }
+    }
+
+    fn list(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        let snap_order = self.snapshot.as_ref().map(|(o, _)| *o);
+        if let Some((o, list)) = &self.snapshot {
+            for p in list {
+                let overridden = self.players.get(p).is_some_and(|(po, _)| po > o);
+                if !overridden {
+                    out.push(p.clone());
+                }
+            }
+        }
+        for (p, (o, joined)) in &self.players {
+            let after_snapshot = newer_than(snap_order, *o);
+            if *joined && after_snapshot && !out.contains(p) {
+                out.push(p.clone());
+            }
+        }
+        out.sort();
+        out
+    }
+}
+
+/// Whether `order` is newer than the stored one (or nothing is stored).
+fn newer_than(stored: Option<FieldOrder>, order: FieldOrder) -> bool {
+    match stored {
+        None => true,
+        Some(o) => o < order,
+    }
+}
+
+/// The players of a lobby object, if it lists them (`players`, `participants`,
+/// `playerIds` or `members`; items as ids or objects with an id).
+fn player_list(lobby: &Value) -> Option<Vec<String>> {
+    let items = ["players", "participants", "playerIds", "members"]
+        .iter()
+        .find_map(|k| lobby.get(*k).and_then(Value::as_array))?;
+    Some(
+        items
+            .iter()
+            .filter_map(|item| match item {
+                Value::Object(_) => ["playerId", "id", "userId", "player_id"]
+                    .iter()
+                    .find_map(|k| item.get(*k).and_then(value_to_string)),
+                other => value_to_string(other),
+            })
+            .collect(),
+    )
+}
+
+/// One entity and the bookkeeping that keeps its folding order-independent.
+#[derive(Debug)]
+struct Slot {
+    state: EntityState,
+    /// The order of the event that set the status.
+    order: StatusOrder,
+    /// Whether that event carried its own status (else the status is `data.status`).
+    own_status: bool,
+    /// The highest field order seen; every data key came from it unless listed in
+    /// `field_exceptions` (kept small: only keys a later event omitted).
+    field_base: FieldOrder,
+    field_exceptions: HashMap<String, FieldOrder>,
+    participants: Option<Box<Participants>>,
+}
+
+impl Slot {
+    /// Merge an event's fields; true if `data` changed.
+    fn merge(&mut self, fields: Map<String, Value>, order: FieldOrder) -> bool {
+        if !self.state.data.is_object() {
+            self.state.data = Value::Object(Map::new());
+        }
+        let Value::Object(data) = &mut self.state.data else {
+            return false;
+        };
+        let mut changed = false;
+        if order > self.field_base {
+            // The new latest event: keys it omits keep their value but remember that they
+            // came from an older event.
+            for k in data.keys() {
+                if k != PARTICIPANTS_KEY && !fields.contains_key(k) {
+                    self.field_exceptions
+                        .entry(k.clone())
+                        .or_insert(self.field_base);
+                }
+            }
+            for (k, v) in fields {
+                if k == PARTICIPANTS_KEY {
+                    continue;
+                }
+                self.field_exceptions.remove(&k);
+                if data.get(&k) != Some(&v) {
+                    data.insert(k, v);
+                    changed = true;
+                }
+            }
+            self.field_base = order;
+        } else {
+            for (k, v) in fields {
+                if k == PARTICIPANTS_KEY {
+                    continue;
+                }
+                let newer = match (data.contains_key(&k), self.field_exceptions.get(&k)) {
+                    (false, _) => true,
+                    (true, Some(o)) => *o < order,
+                    (true, None) => false, // came from `field_base`, newer than us
+                };
+                if newer {
+                    self.field_exceptions.insert(k.clone(), order);
+                    if data.get(&k) != Some(&v) {
+                        data.insert(k, v);
+                        changed = true;
+                    }
+                }
+            }
+        }
+        changed
+    }
+
+    fn set_participants(&mut self) -> bool {
+        let Some(p) = &self.participants else {
+            return false;
+        };
+        let list = Value::Array(p.list().into_iter().map(Value::String).collect());
+        match &mut self.state.data {
+            Value::Object(m) if m.get(PARTICIPANTS_KEY) != Some(&list) => {
+                m.insert(PARTICIPANTS_KEY.to_owned(), list);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    fn refresh_derived_status(&mut self) {
+        if !self.own_status {
+            self.state.status = self.state.data.get("status").and_then(value_to_string);
+        }
+    }
+}
+
+/// Folds events into [`EntityState`]s.
+#[derive(Debug)]
 pub struct Reducer {
-    entities: HashMap<EntityKey, EntityState>,
+    entities: HashMap<EntityKey, Slot>,
+    seen: HashSet<u64>,
+    seen_order: VecDeque<u64>,
+    dedupe_capacity: usize,
+}
+
+impl Default for Reducer {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl Reducer {
-    /// An empty reducer.
+    /// An empty reducer remembering [`DEFAULT_DEDUPE_CAPACITY`] recent dedupe keys.
     pub fn new() -> Self {
-        Self::default()
+        Self::with_dedupe_capacity(DEFAULT_DEDUPE_CAPACITY)
+    }
+
+    /// An empty reducer remembering `capacity` recent dedupe keys (at least 1).
+    pub fn with_dedupe_capacity(capacity: usize) -> Self {
+        let capacity = capacity.max(1);
+        Self {
+            entities: HashMap::new(),
+            seen: HashSet::with_capacity(capacity.min(1 << 16)),
+            seen_order: VecDeque::with_capacity(capacity.min(1 << 16)),
+            dedupe_capacity: capacity,
+        }
+    }
+
+    /// Seed the reducer with states loaded from the store at start-up (or written by a
+    /// catch-up). A state replaces any the reducer holds for the same key; later events
+    /// are ordered against its status and `updated_at`.
+    pub fn restore(&mut self, states: impl IntoIterator<Item = EntityState>) {
+        for state in states {
+            let data = state.data.as_object().cloned().unwrap_or_default();
+            let info = status_info(
+                &state.key.venue,
+                state.key.entity.kind,
+                &state.last_event_type,
+                &data,
+            );
+            let rank = if state.terminal {
+                TERMINAL_RANK
+            } else {
+                info.rank.min(TERMINAL_RANK - 1)
+            };
+            let participants = (state.key.entity.kind == EntityKind::Lobby).then(|| {
+                let order = FieldOrder {
+                    terminal: false,
+                    time: state.updated_at,
+                    tie: 0,
+                };
+                let mut p = Participants::default();
+                if let Some(list) = data.get(PARTICIPANTS_KEY).and_then(Value::as_array) {
+                    for id in list.iter().filter_map(value_to_string) {
+                        p.players.insert(id, (order, true));
+                    }
+                }
+                Box::new(p)
+            });
+            let slot = Slot {
+                order: StatusOrder {
+                    rank,
+                    time: state.updated_at,
+                    tie: 0,
+                },
+                own_status: state.status.is_some(),
+                field_base: FieldOrder {
+                    terminal: state.terminal,
+                    time: state.updated_at,
+                    tie: 0,
+                },
+                field_exceptions: HashMap::new(),
+                participants,
+                state,
+            };
+            self.entities.insert(slot.state.key.clone(), slot);
+        }
+    }
+
+    /// Remember a dedupe key without applying anything (e.g. keys of events already in the
+    /// store's log). Returns false if it was already known.
+    pub fn mark_seen(&mut self, dedupe_key: &str) -> bool {
+        self.remember(key_hash(dedupe_key))
+    }
+
+    fn remember(&mut self, h: u64) -> bool {
+        if !self.seen.insert(h) {
+            return false;
+        }
+        self.seen_order.push_back(h);
+        while self.seen_order.len() > self.dedupe_capacity {
+            if let Some(old) = self.seen_order.pop_front() {
+                self.seen.remove(&old);
+            }
+        }
+        true
     }
 
     /// Apply one event.
     pub fn apply(&mut self, event: &Event) -> Applied {
-        let _ = event;
-        Applied::NoEntity
+        let tie = key_hash(&event.dedupe_key);
+        if !self.remember(tie) {
+            return Applied::Duplicate;
+        }
+        if matches!(event.body, EventBody::Unknown) {
+            return Applied::NoEntity;
+        }
+        let Some(key) = EntityKey::of(event) else {
+            return Applied::NoEntity;
+        };
+        let fields = entity_fields(event);
+        let info = status_info(&key.venue, key.entity.kind, &event.event_type, &fields);
+        let time = event.effective_time();
+        let order = StatusOrder {
+            rank: info.rank,
+            time,
+            tie,
+        };
+        let field_order = FieldOrder {
+            terminal: info.terminal,
+            time,
+            tie,
+        };
+        let is_lobby = key.entity.kind == EntityKind::Lobby;
+
+        let Some(slot) = self.entities.get_mut(&key) else {
+            let mut participants = is_lobby.then(Box::<Participants>::default);
+            if let Some(p) = participants.as_mut() {
+                p.observe(&event.event_type, &fields, field_order);
+            }
+            let own_status = info.status.is_some();
+            let mut slot = Slot {
+                state: EntityState {
+                    key: key.clone(),
+                    connection: event.connection.clone(),
+                    gateway: event.gateway,
+                    status: info.status,
+                    finalizing: info.finalizing,
+                    terminal: info.terminal,
+                    last_event_type: event.event_type.clone(),
+                    updated_at: time,
+                    first_seen_at: time,
+                    events_applied: 1,
+                    stale: false,
+                    data: Value::Object(fields),
+                },
+                order,
+                own_status,
+                field_base: field_order,
+                field_exceptions: HashMap::new(),
+                participants,
+            };
+            slot.set_participants();
+            slot.refresh_derived_status();
+            self.entities.insert(key, slot);
+            return Applied::Created;
+        };
+
+        let st = &mut slot.state;
+        st.events_applied += 1;
+        st.first_seen_at = st.first_seen_at.min(time);
+        st.updated_at = st.updated_at.max(time);
+
+        if let Some(p) = slot.participants.as_mut() {
+            p.observe(&event.event_type, &fields, field_order);
+        } else if is_lobby {
+            let mut p = Box::<Participants>::default();
+            p.observe(&event.event_type, &fields, field_order);
+            slot.participants = Some(p);
+        }
+        let mut changed = slot.merge(fields, field_order);
+        changed |= slot.set_participants();
+
+        let wins = order > slot.order;
+        if wins {
+            slot.order = order;
+            slot.own_status = info.status.is_some();
+            let st = &mut slot.state;
+            st.connection = event.connection.clone();
+            st.gateway = event.gateway;
+            st.status = info.status;
+            st.finalizing = info.finalizing;
+            st.terminal = info.terminal;
+            st.last_event_type.clone_from(&event.event_type);
+            st.stale = false;
+        }
+        slot.refresh_derived_status();
+        if wins || changed {
+            Applied::Updated
+        } else {
+            Applied::Stale
+        }
     }
 
     /// The state of one entity.
     pub fn get(&self, key: &EntityKey) -> Option<&EntityState> {
-        self.entities.get(key)
+        self.entities.get(key).map(|s| &s.state)
     }
 
     /// Every entity.
     pub fn entities(&self) -> impl Iterator<Item = &EntityState> {
-        self.entities.values()
+        self.entities.values().map(|s| &s.state)
     }
+
+    /// How many entities the reducer holds.
+    pub fn len(&self) -> usize {
+        self.entities.len()
+    }
+
+    /// Whether it holds none.
+    pub fn is_empty(&self) -> bool {
+        self.entities.is_empty()
+    }
+
+    /// Mark entities of one venue and kind stale after a reconnect (every non-terminal one
+    /// when `ids` is `None`, else the listed ones). Returns how many changed. The mark
+    /// clears when an event moves the entity or [`Reducer::confirm`] is called.
+    pub fn mark_stale(&mut self, venue: &str, kind: EntityKind, ids: Option<&[String]>) -> usize {
+        self.set_stale(venue, kind, ids, true)
+    }
+
+    /// Clear the stale mark (catch-up confirmed them). Returns how many changed.
+    pub fn confirm(&mut self, venue: &str, kind: EntityKind, ids: Option<&[String]>) -> usize {
+        self.set_stale(venue, kind, ids, false)
+    }
+
+    fn set_stale(
+        &mut self,
+        venue: &str,
+        kind: EntityKind,
+        ids: Option<&[String]>,
+        stale: bool,
+    ) -> usize {
+        let mut n = 0;
+        for slot in self.entities.values_mut() {
+            let st = &mut slot.state;
+            if st.key.venue != venue || st.key.entity.kind != kind || st.stale == stale {
+                continue;
+            }
+            let selected = match ids {
+                Some(ids) => ids.contains(&st.key.entity.id),
+                None => !(stale && st.terminal),
+            };
+            if selected {
+                st.stale = stale;
+                n += 1;
+            }
+        }
+        n
+    }
+}
+
+fn key_hash(dedupe_key: &str) -> u64 {
+    xxhash_rust::xxh3::xxh3_64(dedupe_key.as_bytes())
 }
