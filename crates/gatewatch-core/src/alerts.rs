@@ -54,8 +54,10 @@ const GROUP_LIST_MAX: usize = 8;
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Alert {
-    /// Unique within the engine's life: `rule:connection:entity:sequence`
-    /// (`group` in place of the entity for a grouped alert).
+    /// Unique and never reused: `rule:connection:entity:sequence`, the sequence being the
+    /// raise time in milliseconds and the engine's counter (`1764000000000-7`), so ids from
+    /// two runs never collide in the store. `group` stands in for the entity of a grouped
+    /// alert.
     pub id: String,
     /// Which rule raised it (`dimes.liquidated`, `axisor.margin_risk`, `zkde.drawdown`…).
     pub rule: String,
@@ -368,7 +370,12 @@ impl AlertEngine {
         self.seq += 1;
         let entity = d.entity.as_ref().map_or("-", |e| e.id.as_str());
         Alert {
-            id: format!("{}:{connection}:{entity}:{}", d.rule, self.seq),
+            id: format!(
+                "{}:{connection}:{entity}:{}-{}",
+                d.rule,
+                now.timestamp_millis(),
+                self.seq
+            ),
             rule: d.rule.clone(),
             severity: d.severity,
             connection: connection.clone(),
@@ -458,7 +465,11 @@ impl AlertEngine {
         }
         self.seq += 1;
         let alert = Alert {
-            id: format!("{rule}:{connection}:group:{}", self.seq),
+            id: format!(
+                "{rule}:{connection}:group:{}-{}",
+                now.timestamp_millis(),
+                self.seq
+            ),
             rule,
             severity,
             venue: gateway.venue().to_owned(),
