@@ -4,7 +4,10 @@
 
 mod config_cmd;
 mod query;
+mod record;
+mod replay;
 mod sim;
+mod watch;
 
 use clap::{Parser, Subcommand};
 
@@ -18,6 +21,10 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Connect to the configured gateways (or the embedded simulator) and print every event.
+    Watch(watch::Args),
+    /// Feed a recording (`watch --record`) through the same pipeline.
+    Replay(replay::Args),
     /// Run the simulator of all five gateways on loopback.
     Sim(sim::Args),
     /// Query the local SQLite cache.
@@ -32,8 +39,8 @@ enum Command {
 fn init_logging() {
     use tracing_subscriber::EnvFilter;
     let base = std::env::var("RUST_LOG").unwrap_or_else(|_| "warn,gatewatch=info".to_owned());
-    let filter = EnvFilter::try_new(format!("{base},{}", "tungstenite=info,tokio_tungstenite=info"))
-        .unwrap_or_else(|_| EnvFilter::new(format!("warn,{}", "tungstenite=info,tokio_tungstenite=info")));
+    let filter = EnvFilter::try_new(format!("{base},{}", gatewatch_net::LOG_CAP))
+        .unwrap_or_else(|_| EnvFilter::new(format!("warn,{}", gatewatch_net::LOG_CAP)));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
@@ -48,6 +55,8 @@ fn main() -> anyhow::Result<()> {
         .build()?;
     rt.block_on(async move {
         match cli.command {
+            Command::Watch(args) => watch::run(args).await,
+            Command::Replay(args) => replay::run(args).await,
             Command::Sim(args) => sim::run(args).await,
             Command::Query(args) => query::run(args).await,
             Command::Config(args) => config_cmd::run(args).await,

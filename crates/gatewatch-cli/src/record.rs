@@ -7,7 +7,6 @@ use std::path::Path;
 use anyhow::Context;
 use gatewatch_core::{Direction, Frame};
 use gatewatch_net::FrameTap;
-use tokio::sync::broadcast::error::RecvError;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
@@ -19,28 +18,29 @@ pub struct Recorder {
 impl Recorder {
     /// Start writing frames received by `tap` to `path` until `shutdown`.
     pub fn start(path: &Path, tap: &FrameTap, shutdown: CancellationToken) -> anyhow::Result<Self> {
-        let file = std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
+        let file =
+            std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
         let mut rx = tap.subscribe();
         let task = tokio::spawn(async move {
             let mut out = std::io::BufWriter::new(file);
             let mut n = 0u64;
-            let mut write = |f: &Frame, out: &mut std::io::BufWriter<std::fs::File>| -> anyhow::Result<()> {
-                serde_json::to_writer(&mut *out, f)?;
-                out.write_all(b"\n")?;
-                Ok(())
-            };
+            let write =
+                |f: &Frame, out: &mut std::io::BufWriter<std::fs::File>| -> anyhow::Result<()> {
+                    serde_json::to_writer(&mut *out, f)?;
+                    out.write_all(b"\n")?;
+                    Ok(())
+                };
             loop {
                 tokio::select! {
                     biased;
                     f = rx.recv() => match f {
-                        Ok(f) if f.direction == Direction::In => { write(&f, &mut out)?; n += 1; }
-                        Ok(_) => {}
-                        Err(RecvError::Lagged(k)) => eprintln!("gatewatch: recording fell behind; {k} frames missing from the recording"),
-                        Err(RecvError::Closed) => break,
+                        Some(f) if f.direction == Direction::In => { write(&f, &mut out)?; n += 1; }
+                        Some(_) => {}
+                        None => break,
                     },
                     _ = shutdown.cancelled() => {
                         // Write what is already queued, then stop.
-                        while let Ok(f) = rx.try_recv() {
+                        while let Some(f) = rx.try_recv() {
                             if f.direction == Direction::In { write(&f, &mut out)?; n += 1; }
                         }
                         break;

@@ -21,7 +21,8 @@ pub struct Args {
 pub async fn run(args: Args) -> anyhow::Result<()> {
     let (report, states) =
         gatewatch_engine::engine::replay(&args.file, args.db.clone(), Default::default()).await?;
-    let mut positions: Vec<PositionView> = states.iter().filter_map(PositionView::from_state).collect();
+    let mut positions: Vec<PositionView> =
+        states.iter().filter_map(PositionView::from_state).collect();
     let mut intents: Vec<IntentView> = states.iter().filter_map(IntentView::from_state).collect();
     let mut lobbies: Vec<LobbyView> = states.iter().filter_map(LobbyView::from_state).collect();
     positions.sort_by(|a, b| (&a.venue, &a.id).cmp(&(&b.venue, &b.id)));
@@ -40,7 +41,12 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             "{} lines: {} events, {} control frames, {} decode errors, {} unreadable lines",
             report.lines, report.events, report.control, report.decode_errors, report.bad_lines
         );
-        println!("{} positions, {} intents, {} lobbies", positions.len(), intents.len(), lobbies.len());
+        println!(
+            "{} positions, {} intents, {} lobbies",
+            positions.len(),
+            intents.len(),
+            lobbies.len()
+        );
         for p in &positions {
             println!(
                 "  position {:<8} {:<24} {:<12}{}",
@@ -51,7 +57,11 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             );
         }
         for i in &intents {
-            println!("  intent   {:<33} {}", i.id, i.status.as_deref().unwrap_or("-"));
+            println!(
+                "  intent   {:<33} {}",
+                i.id,
+                i.status.as_deref().unwrap_or("-")
+            );
         }
         if let Some(db) = &args.db {
             println!("stored in {}", db.display());

@@ -45,7 +45,9 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     let source = config_file::locate(args.config.as_deref());
     let config = config_file::load(&source)?;
     let config_file = match &source {
-        ConfigSource::Explicit(p) | ConfigSource::Env(p) | ConfigSource::Default(p) => p.display().to_string(),
+        ConfigSource::Explicit(p) | ConfigSource::Env(p) | ConfigSource::Default(p) => {
+            p.display().to_string()
+        }
         ConfigSource::None => String::new(),
     };
     if let Some(cfg) = &config {
@@ -86,7 +88,11 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
 
     let mut updates = engine.subscribe();
     let mut recorder = match &args.record {
-        Some(path) => Some(crate::record::Recorder::start(path, engine.frames(), shutdown.clone())?),
+        Some(path) => Some(crate::record::Recorder::start(
+            path,
+            engine.frames(),
+            shutdown.clone(),
+        )?),
         None => None,
     };
 
@@ -209,15 +215,34 @@ fn render(u: &Update, jsonl: bool, verbose: bool) -> Option<String> {
                 ))
             }
         }
-        Update::DecodeError { connection, error, preview } if verbose => Some(if jsonl {
-            serde_json::json!({"connection": connection, "decode_error": error, "preview": preview}).to_string()
+        Update::DecodeError {
+            connection,
+            error,
+            preview,
+        } if verbose => Some(if jsonl {
+            serde_json::json!({"connection": connection, "decode_error": error, "preview": preview})
+                .to_string()
         } else {
-            format!("{} {:<16} decode error: {error}: {preview}", chrono::Utc::now().format("%H:%M:%S%.3f"), connection)
+            format!(
+                "{} {:<16} decode error: {error}: {preview}",
+                chrono::Utc::now().format("%H:%M:%S%.3f"),
+                connection
+            )
         }),
-        Update::ServerError { connection, code, message } if verbose => Some(if jsonl {
-            serde_json::json!({"connection": connection, "server_error": message, "code": code}).to_string()
+        Update::ServerError {
+            connection,
+            code,
+            message,
+        } if verbose => Some(if jsonl {
+            serde_json::json!({"connection": connection, "server_error": message, "code": code})
+                .to_string()
         } else {
-            format!("{} {:<16} server error {}: {message}", chrono::Utc::now().format("%H:%M:%S%.3f"), connection, code.as_deref().unwrap_or("-"))
+            format!(
+                "{} {:<16} server error {}: {message}",
+                chrono::Utc::now().format("%H:%M:%S%.3f"),
+                connection,
+                code.as_deref().unwrap_or("-")
+            )
         }),
         _ => None,
     }
@@ -230,7 +255,14 @@ fn describe_state(v: &serde_json::Value) -> String {
         .map(|o| {
             o.iter()
                 .filter(|(k, _)| k.as_str() != "state")
-                .map(|(k, v)| format!("{k}={}", v.as_str().map(str::to_owned).unwrap_or_else(|| v.to_string())))
+                .map(|(k, v)| {
+                    format!(
+                        "{k}={}",
+                        v.as_str()
+                            .map(str::to_owned)
+                            .unwrap_or_else(|| v.to_string())
+                    )
+                })
                 .collect()
         })
         .unwrap_or_default();

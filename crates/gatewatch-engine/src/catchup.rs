@@ -81,7 +81,10 @@ impl DimesRest {
         if !resp.status().is_success() {
             return Err(err(format!("status {}", resp.status())));
         }
-        let body: serde_json::Value = resp.json().await.map_err(|e| err(e.without_url().to_string()))?;
+        let body: serde_json::Value = resp
+            .json()
+            .await
+            .map_err(|e| err(e.without_url().to_string()))?;
         Ok(positions_of(body))
     }
 }

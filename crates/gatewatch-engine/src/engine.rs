@@ -89,9 +89,12 @@ pub enum Update {
     },
 }
 
+/// The last error a connection reported, shared with its status.
+type LastError = Arc<Mutex<Option<String>>>;
+
 struct Conn {
     cfg: ConnectionConfig,
-    handle: ConnectionHandle,
+    handle: Arc<ConnectionHandle>,
     counters: Arc<EngineCounters>,
     last_error: Arc<Mutex<Option<String>>>,
 }
@@ -115,7 +118,10 @@ pub struct Engine {
 impl Engine {
     /// Start everything. With no config, starts the embedded simulator first and connects
     /// to all of its gateways.
-    pub async fn start(opts: EngineOptions, shutdown: CancellationToken) -> Result<Engine, EngineError> {
+    pub async fn start(
+        opts: EngineOptions,
+        shutdown: CancellationToken,
+    ) -> Result<Engine, EngineError> {
         let tracker = TaskTracker::new();
         let (config, config_file, demo, sim_control) = match opts.config {
             Some(cfg) => (cfg, opts.config_file.clone(), None, None),
@@ -126,7 +132,12 @@ impl Engine {
                 let info = sim.info().clone();
                 let control = sim.control();
                 tracker.spawn(sim.stopped());
-                (spec::demo_config(&info), "<embedded simulator>".to_owned(), Some(info), Some(control))
+                (
+                    spec::demo_config(&info),
+                    "<embedded simulator>".to_owned(),
+                    Some(info),
+                    Some(control),
+                )
             }
         };
 
@@ -154,7 +165,7 @@ impl Engine {
         let alerts = Arc::new(Mutex::new(alert_engine));
 
         let (updates, _) = broadcast::channel(UPDATE_CHANNEL);
-        let frames = FrameTap::new();
+        let frames = FrameTap::new(8_192);
         let (net_tx, net_rx) = mpsc::channel(NET_CHANNEL);
 
         // Resolve every credential before starting anything: a config error starts nothing.
@@ -165,10 +176,11 @@ impl Engine {
 
         let mut conns = Vec::new();
         for (cfg, spec) in specs {
-            let handle = gatewatch_net::spawn(spec, net_tx.clone(), frames.clone(), shutdown.child_token());
+            let handle =
+                gatewatch_net::spawn(spec, net_tx.clone(), frames.clone(), shutdown.child_token());
             conns.push(Conn {
                 cfg,
-                handle,
+                handle: Arc::new(handle),
                 counters: Arc::new(EngineCounters::default()),
                 last_error: Arc::new(Mutex::new(None)),
             });
@@ -267,7 +279,11 @@ impl Engine {
     }
 
     /// Send a runtime command (e.g. Fusion `subscribe:intent`) to one connection.
-    pub async fn command(&self, connection: &str, cmd: gatewatch_net::Command) -> Result<(), EngineError> {
+    pub async fn command(
+        &self,
+        connection: &str,
+        cmd: gatewatch_net::Command,
+    ) -> Result<(), EngineError> {
         let handle = {
             let conns = self.conns.read().map_err(|_| EngineError::Poisoned)?;
             conns
@@ -361,7 +377,9 @@ pub async fn replay(
         conns: Arc::new(RwLock::new(Vec::new())),
         notifier: None,
         writer: writer_tx,
-        catchup: CatchUp { dimes: HashMap::new() },
+        catchup: CatchUp {
+            dimes: HashMap::new(),
+        },
         ticks: Default::default(),
     };
     let (tx, rx) = mpsc::channel(NET_CHANNEL);
@@ -404,7 +422,10 @@ fn status_of(c: &Conn, now: chrono::DateTime<Utc>) -> ConnectionStatus {
             frames_out: net.frames_out,
             events: net.events,
             decode_errors: net.decode_errors,
-            duplicates: c.counters.duplicates.load(std::sync::atomic::Ordering::Relaxed),
+            duplicates: c
+                .counters
+                .duplicates
+                .load(std::sync::atomic::Ordering::Relaxed),
             stale: c.counters.stale.load(std::sync::atomic::Ordering::Relaxed),
             reconnects: net.reconnects,
             dropped_frames: net.dropped_frames,
@@ -426,8 +447,13 @@ impl CatchUp {
     fn new(config: &Config, file: &str) -> Self {
         let mut dimes = HashMap::new();
         for c in &config.connections {
-            if matches!(c.kind, GatewayKind::DimesPartner | GatewayKind::DimesCustomer) {
-                if let Ok(Some(secret)) = crate::config_file::resolve_credential(file, &c.name, &c.credential) {
+            if matches!(
+                c.kind,
+                GatewayKind::DimesPartner | GatewayKind::DimesCustomer
+            ) {
+                if let Ok(Some(secret)) =
+                    crate::config_file::resolve_credential(file, &c.name, &c.credential)
+                {
                     if let Some(rest) = crate::catchup::DimesRest::new(c, secret) {
                         dimes.insert(ConnectionId::new(&c.name), rest);
                     }
@@ -476,7 +502,7 @@ impl Pipeline {
         // Dropping `self.writer` lets the writer flush and finish.
     }
 
-    fn counters(&self, connection: &ConnectionId) -> Option<(Arc<EngineCounters>, Arc<Mutex<Option<String>>>)> {
+    fn counters(&self, connection: &ConnectionId) -> Option<(Arc<EngineCounters>, LastError)> {
         let conns = self.conns.read().ok()?;
         conns
             .iter()
@@ -497,36 +523,63 @@ impl Pipeline {
             NetEvent::Event(event) => self.on_event(event).await,
             NetEvent::State { connection, state } => {
                 match &state {
-                    ConnState::AuthFailed { message } => {
-                        self.set_last_error(&connection, format!("authentication failed: {message}"))
+                    ConnState::AuthFailed { message } => self
+                        .set_last_error(&connection, format!("authentication failed: {message}")),
+                    ConnState::GaveUp { reason } => {
+                        self.set_last_error(&connection, format!("gave up: {reason}"))
                     }
-                    ConnState::GaveUp { reason } => self.set_last_error(&connection, format!("gave up: {reason}")),
                     _ => {}
                 }
                 let _ = self.updates.send(Update::State { connection, state });
                 self.persist_connections().await;
             }
-            NetEvent::DecodeError { connection, error, preview } => {
+            NetEvent::DecodeError {
+                connection,
+                error,
+                preview,
+            } => {
                 let error = error.to_string();
                 self.set_last_error(&connection, format!("decode error: {error}"));
-                let _ = self.updates.send(Update::DecodeError { connection, error, preview });
+                let _ = self.updates.send(Update::DecodeError {
+                    connection,
+                    error,
+                    preview,
+                });
             }
-            NetEvent::ServerError { connection, code, message } => {
-                self.set_last_error(&connection, format!("server error {}: {message}", code.as_deref().unwrap_or("")));
+            NetEvent::ServerError {
+                connection,
+                code,
+                message,
+            } => {
+                self.set_last_error(
+                    &connection,
+                    format!("server error {}: {message}", code.as_deref().unwrap_or("")),
+                );
                 let gateway = self.gateway_of(&connection);
                 let now = Utc::now();
                 let raised = match (gateway, self.alerts.lock()) {
-                    (Some(g), Ok(mut a)) => a.on_server_error(&connection, g, code.as_deref(), &message, now),
+                    (Some(g), Ok(mut a)) => {
+                        a.on_server_error(&connection, g, code.as_deref(), &message, now)
+                    }
                     _ => Vec::new(),
                 };
                 self.dispatch_alerts(raised).await;
-                let _ = self.updates.send(Update::ServerError { connection, code, message });
+                let _ = self.updates.send(Update::ServerError {
+                    connection,
+                    code,
+                    message,
+                });
             }
             NetEvent::Reconnected { connection } => {
                 if let Some(rest) = self.catchup.dimes.get(&connection) {
                     let rest = rest.clone();
                     if let Some(w) = &self.writer {
-                        let _ = w.send(WriterMsg::CatchUp(connection.clone(), rest)).await;
+                        let gateway = self
+                            .gateway_of(&connection)
+                            .unwrap_or(GatewayKind::DimesPartner);
+                        let _ = w
+                            .send(WriterMsg::CatchUp(connection.clone(), gateway, rest))
+                            .await;
                     }
                 }
             }
@@ -535,7 +588,10 @@ impl Pipeline {
 
     fn gateway_of(&self, connection: &ConnectionId) -> Option<GatewayKind> {
         let conns = self.conns.read().ok()?;
-        conns.iter().find(|c| c.cfg.name == connection.as_str()).map(|c| c.cfg.kind)
+        conns
+            .iter()
+            .find(|c| c.cfg.name == connection.as_str())
+            .map(|c| c.cfg.kind)
     }
 
     async fn on_event(&self, event: Event) {
@@ -563,7 +619,8 @@ impl Pipeline {
         if let Some((c, _)) = self.counters(&event.connection) {
             match applied {
                 Applied::Duplicate => {
-                    c.duplicates.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    c.duplicates
+                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 }
                 Applied::Stale => {
                     c.stale.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -576,7 +633,11 @@ impl Pipeline {
             Ok(mut a) => a.on_event(&event, applied, now),
             Err(_) => Vec::new(),
         };
-        let toast = if applied == Applied::Duplicate { None } else { toast_for(&event) };
+        let toast = if applied == Applied::Duplicate {
+            None
+        } else {
+            toast_for(&event)
+        };
 
         let event = Arc::new(event);
         let state = state.map(Arc::new);
@@ -586,7 +647,11 @@ impl Pipeline {
                 .send(WriterMsg::Event(event.clone(), applied, state.clone()))
                 .await;
         }
-        let _ = self.updates.send(Update::Event { event, applied, state });
+        let _ = self.updates.send(Update::Event {
+            event,
+            applied,
+            state,
+        });
         if let Some(t) = toast {
             let _ = self.updates.send(Update::Toast(Arc::new(t)));
         }
@@ -624,8 +689,10 @@ impl Pipeline {
     }
 
     async fn on_tick(&self) {
-        let n = self.ticks.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        if n % 5 == 0 {
+        let n = self
+            .ticks
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if n.is_multiple_of(5) {
             self.persist_connections().await;
         }
         let raised = match self.alerts.lock() {

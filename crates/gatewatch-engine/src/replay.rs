@@ -121,7 +121,10 @@ mod tests {
 
     #[test]
     fn socketio_packets() {
-        let (n, a) = socketio_event(r#"42/v1/ws/prediction-markets/positions,["position.opened",{"id":"evt_1"}]"#).unwrap();
+        let (n, a) = socketio_event(
+            r#"42/v1/ws/prediction-markets/positions,["position.opened",{"id":"evt_1"}]"#,
+        )
+        .unwrap();
         assert_eq!(n, "position.opened");
         assert_eq!(a[0]["id"], "evt_1");
         let (n, a) = socketio_event(r#"42["intent:status",{"intentId":"x"}]"#).unwrap();

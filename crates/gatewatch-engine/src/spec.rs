@@ -3,10 +3,12 @@
 
 use std::time::Duration;
 
-use gatewatch_core::config::{AuthForm, Config, ConnectionConfig};
+use gatewatch_core::config::{AuthForm, Config, ConnectionConfig, CredentialRef};
 use gatewatch_core::redact::Secret;
-use gatewatch_core::ConnectionId;
-use gatewatch_net::{AuthMode, BackoffPolicy, ConnectorSpec, HeartbeatPolicy, Limits, Subscriptions};
+use gatewatch_core::{ConnectionId, GatewayKind};
+use gatewatch_net::{
+    AuthMode, BackoffPolicy, ConnectorSpec, HeartbeatPolicy, Limits, Subscriptions,
+};
 
 use crate::config_file::{resolve_credential, LoadError};
 
@@ -33,7 +35,8 @@ pub fn connector_spec(file: &str, c: &ConnectionConfig) -> Result<ConnectorSpec,
         ..HeartbeatPolicy::default()
     };
     let limits = Limits {
-        max_message_bytes: c.max_frame_bytes,
+        max_message_size: c.max_frame_bytes,
+        max_frame_size: c.max_frame_bytes,
         ..Limits::default()
     };
     Ok(ConnectorSpec {
@@ -58,23 +61,59 @@ pub fn connector_spec(file: &str, c: &ConnectionConfig) -> Result<ConnectorSpec,
 /// A config with one connection per simulated gateway, credentials inline (they are the
 /// simulator's own, printed by `gatewatch sim`), environment `simulator`.
 pub fn demo_config(info: &gatewatch_sim::SimInfo) -> Config {
-    let text = info.demo_config_toml();
-    match Config::parse(&text, "<embedded simulator>") {
-        Ok(mut cfg) => {
-            // Literal secrets are expected here: they are the simulator's own.
-            cfg.warnings.clear();
-            cfg
-        }
-        Err(e) => {
-            // The simulator builds this text itself; failing here is a bug, reported loudly.
-            tracing::error!(error = %e, "embedded simulator config is invalid");
-            Config {
-                connections: Vec::new(),
-                alerts: Default::default(),
-                store: Default::default(),
-                warnings: vec![e.to_string()],
+    let mut connections = Vec::new();
+    for kind in GatewayKind::ALL {
+        let Some(g) = info.gateway(kind) else {
+            continue;
+        };
+        let credential = match kind {
+            GatewayKind::Zkde | GatewayKind::Fusion => CredentialRef::None,
+            _ => g
+                .credential(0)
+                .map(|v| CredentialRef::Literal(v.to_owned()))
+                .unwrap_or_default(),
+        };
+        let mut c = ConnectionConfig {
+            name: kind.as_str().to_owned(),
+            kind,
+            url: g.url.clone(),
+            environment: "simulator".to_owned(),
+            credential,
+            auth: AuthForm::Auto,
+            enabled: true,
+            rooms: Vec::new(),
+            events: vec!["*".to_owned()],
+            lobbies: Vec::new(),
+            intents: Vec::new(),
+            all_intents: false,
+            backoff: Default::default(),
+            heartbeat: Default::default(),
+            max_frame_bytes: 1 << 20,
+            alerts: None,
+        };
+        match kind {
+            GatewayKind::Axisor => {
+                c.rooms = [
+                    "positions",
+                    "notifications",
+                    "margin_guard",
+                    "market:BTC_USD",
+                    "market:ETH_USD",
+                    "market:SOL_USD",
+                ]
+                .into_iter()
+                .map(str::to_owned)
+                .collect();
             }
+            GatewayKind::Fusion => c.all_intents = true,
+            _ => {}
         }
+        connections.push(c);
+    }
+    Config {
+        connections,
+        alerts: Default::default(),
+        store: Default::default(),
+        warnings: Vec::new(),
     }
 }
-

@@ -32,7 +32,7 @@ pub enum WriterMsg {
     /// Connection state and counters to persist.
     Connections(Vec<ConnectionRow>),
     /// Fetch current state and reconcile (Dimes `GET /positions`).
-    CatchUp(ConnectionId, DimesRest),
+    CatchUp(ConnectionId, gatewatch_core::GatewayKind, DimesRest),
 }
 
 /// Run until the channel closes; then write what is left and return.
@@ -64,10 +64,10 @@ pub async fn run(store: Store, mut rx: mpsc::Receiver<WriterMsg>) {
             }
             WriterMsg::Alert(alert, notified) => batch.alerts.push(alert_row(&alert, notified)),
             WriterMsg::Connections(rows) => batch.connections.extend(rows),
-            WriterMsg::CatchUp(connection, rest) => {
+            WriterMsg::CatchUp(connection, gateway, rest) => {
                 flush(&store, &mut batch).await;
                 events_in_batch = 0;
-                catch_up(&store, &connection, &rest).await;
+                catch_up(&store, &connection, gateway, &rest).await;
             }
         }
         if events_in_batch >= MAX_BATCH {
@@ -102,11 +102,16 @@ async fn flush(store: &Store, batch: &mut WriteBatch) {
     }
 }
 
-async fn catch_up(store: &Store, connection: &ConnectionId, rest: &DimesRest) {
+async fn catch_up(
+    store: &Store,
+    connection: &ConnectionId,
+    gateway: gatewatch_core::GatewayKind,
+    rest: &DimesRest,
+) {
     match rest.fetch_positions().await {
         Ok(positions) => {
             if let Err(e) = store
-                .reconcile_positions("dimes", connection.as_str(), &positions)
+                .reconcile_positions(gateway, connection, &positions)
                 .await
             {
                 tracing::warn!(%connection, error = %e, "catch-up reconcile failed");
