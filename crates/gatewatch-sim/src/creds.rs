@@ -160,7 +160,10 @@ mod tests {
             }
         }
         let bob = &c.hashi_players[1];
-        assert_eq!(c.hashi_player(&bob.token).map(|i| &i.subject), Some(&bob.subject));
+        assert_eq!(
+            c.hashi_player(&bob.token).map(|i| &i.subject),
+            Some(&bob.subject)
+        );
         assert!(c.axisor_user(&bob.token).is_none());
         assert!(c.dimes_customer("").is_none());
     }

@@ -236,7 +236,10 @@ mod tests {
     #[test]
     fn targets_expand_to_kinds() {
         assert_eq!(
-            "dimes".parse::<GatewayTarget>().map(GatewayTarget::kinds).ok(),
+            "dimes"
+                .parse::<GatewayTarget>()
+                .map(GatewayTarget::kinds)
+                .ok(),
             Some(vec![GatewayKind::DimesPartner, GatewayKind::DimesCustomer])
         );
         assert_eq!(
@@ -248,6 +251,9 @@ mod tests {
         f.update(GatewayTarget::One(GatewayKind::Hashi), |s| s.dup = 0.5);
         assert_eq!(f.get(GatewayKind::Hashi).dup, 0.5);
         assert!(!f.get(GatewayKind::Zkde).is_active());
-        assert_eq!(f.get(GatewayKind::Zkde).oversized_bytes, DEFAULT_OVERSIZED_BYTES);
+        assert_eq!(
+            f.get(GatewayKind::Zkde).oversized_bytes,
+            DEFAULT_OVERSIZED_BYTES
+        );
     }
 }

@@ -56,7 +56,11 @@ const CYCLE: [Stage; 20] = [
     Stage::Maintenance,
 ];
 
-const SYMBOLS: [(&str, f64); 3] = [("BTC_USD", 43_250.5), ("ETH_USD", 2_310.25), ("SOL_USD", 98.4)];
+const SYMBOLS: [(&str, f64); 3] = [
+    ("BTC_USD", 43_250.5),
+    ("ETH_USD", 2_310.25),
+    ("SOL_USD", 98.4),
+];
 
 #[derive(Debug)]
 struct Pos {
@@ -271,7 +275,11 @@ impl AxisorStory {
                     ),
                     None => (json!([]), user.clone()),
                 };
-                let action = if closing { "position_closed" } else { "notification_sent" };
+                let action = if closing {
+                    "position_closed"
+                } else {
+                    "notification_sent"
+                };
                 let msg = json!({
                     "type": "margin_guard_execution",
                     "channel": "margin_guard",
@@ -361,7 +369,8 @@ impl AxisorStory {
             }
             Stage::ServiceDegraded => {
                 let mut e = system_status(&now, "margin_guard", "degraded");
-                e.payload["data"]["estimatedRecovery"] = json!(ctx.ts_in(chrono::Duration::minutes(30)));
+                e.payload["data"]["estimatedRecovery"] =
+                    json!(ctx.ts_in(chrono::Duration::minutes(30)));
                 e
             }
             Stage::ServiceRecovered => system_status(&now, "margin_guard", "operational"),
@@ -391,7 +400,11 @@ impl AxisorStory {
             id: prefixed_id(&mut self.rng, "pos_", 10),
             user: user.to_owned(),
             symbol: symbol.to_owned(),
-            side: if self.rng.chance(0.7) { "long" } else { "short" },
+            side: if self.rng.chance(0.7) {
+                "long"
+            } else {
+                "short"
+            },
             size: SimRng::round(margin * leverage, 2),
             entry: price,
             margin,

@@ -54,7 +54,12 @@ const TEMPLATES: [&[Stage]; 5] = [
         Stage::NotifyFloorMissed,
         Stage::Reverted,
     ],
-    &[Stage::Created, Stage::Opening, Stage::Opened, Stage::Settled],
+    &[
+        Stage::Created,
+        Stage::Opening,
+        Stage::Opened,
+        Stage::Settled,
+    ],
     // `position.cancelled` is EVM only: this one is on Base.
     &[Stage::Created, Stage::Cancelled],
 ];
@@ -65,7 +70,11 @@ const MARKETS: [(&str, &str, &str); 4] = [
         "Will Bitcoin close above $100,000 on Dec 31?",
         "polymarket",
     ),
-    ("dm_mkt_fedcut", "Will the Fed cut rates in March?", "kalshi"),
+    (
+        "dm_mkt_fedcut",
+        "Will the Fed cut rates in March?",
+        "kalshi",
+    ),
     (
         "dm_mkt_ethflip",
         "Will ETH outperform BTC this quarter?",
@@ -195,7 +204,10 @@ impl DimesStory {
             }
             Stage::CloseRequested => {
                 life.price = SimRng::round(life.entry_price * self.rng.range(1.02, 1.2), 3);
-                ("position.close_requested", open_shape(life, "closing", &now))
+                (
+                    "position.close_requested",
+                    open_shape(life, "closing", &now),
+                )
             }
             Stage::Liquidated => {
                 life.price = SimRng::round(life.entry_price * (1.0 - 0.9 / life.leverage), 3);
@@ -372,10 +384,7 @@ fn closed_shape(life: &Life, status: &str, reason: &str, now: &str) -> Value {
                 "collected_liquidation_fee_usd".into(),
                 json!(SimRng::round(life.collateral * 0.05, 2)),
             );
-            r.insert(
-                "collected_liquidation_fee_bps".into(),
-                json!(500),
-            );
+            r.insert("collected_liquidation_fee_bps".into(), json!(500));
         }
     }
     if refunded {

@@ -99,7 +99,10 @@ impl HashiStory {
     }
 
     pub(crate) fn step(&mut self, ctx: &mut Ctx<'_>) -> Vec<Emission> {
-        let stage = CYCLE.get(self.stage).copied().unwrap_or(Stage::LobbyCreated);
+        let stage = CYCLE
+            .get(self.stage)
+            .copied()
+            .unwrap_or(Stage::LobbyCreated);
         self.stage += 1;
         let out = self.emit(stage, ctx);
         if self.stage >= CYCLE.len() {
@@ -192,7 +195,13 @@ impl HashiStory {
         }
     }
 
-    fn contract_event(&mut self, ctx: &mut Ctx<'_>, ty: &str, id: &str, status: &'static str) -> Emission {
+    fn contract_event(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        ty: &str,
+        id: &str,
+        status: &'static str,
+    ) -> Emission {
         let now = ctx.ts();
         let contract = self.contract_object(id, status, &now);
         ctx.world.contracts.insert(
@@ -266,7 +275,11 @@ impl HashiStory {
             Stage::Payment(host) => {
                 let player = self.player(host);
                 self.funded.push(player.clone());
-                let status = if self.funded.len() >= 2 { "funded" } else { "funding" };
+                let status = if self.funded.len() >= 2 {
+                    "funded"
+                } else {
+                    "funding"
+                };
                 let id = self.contract_id.clone();
                 let mut e = self.contract_event(ctx, "contract.payment_transferred", &id, status);
                 e.payload["data"]["playerId"] = json!(player);
@@ -286,7 +299,8 @@ impl HashiStory {
             }
             Stage::Storage(slot, ty, status) => {
                 let player = self.player(slot == 0 || slot == 2);
-                let fresh = ty == "storage.presigned_url_created" || ty == "storage.external_url_created";
+                let fresh =
+                    ty == "storage.presigned_url_created" || ty == "storage.external_url_created";
                 if fresh {
                     let id = self.rng.uuid();
                     if let Some(s) = self.storage.get_mut(slot) {
@@ -298,7 +312,10 @@ impl HashiStory {
                 let url = if external {
                     format!("https://clips.example.invalid/{}", self.rng.hex(10))
                 } else {
-                    format!("https://uploads.example.invalid/{}?X-Amz-Signature=redacted", id)
+                    format!(
+                        "https://uploads.example.invalid/{}?X-Amz-Signature=redacted",
+                        id
+                    )
                 };
                 ctx.world.storage.insert(
                     &id,

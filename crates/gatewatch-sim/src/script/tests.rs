@@ -38,7 +38,10 @@ fn seen_types(steps: &[Step]) -> BTreeMap<&'static str, BTreeSet<String>> {
             let name = match s.server {
                 Server::Hashi => e.payload["data"]["type"].as_str().unwrap_or("?").to_owned(),
                 Server::Dimes if e.event == "notification" => {
-                    format!("notification:{}", e.payload["data"]["code"].as_str().unwrap_or("?"))
+                    format!(
+                        "notification:{}",
+                        e.payload["data"]["code"].as_str().unwrap_or("?")
+                    )
                 }
                 _ => e.event.clone(),
             };
@@ -140,7 +143,10 @@ fn every_documented_event_type_within_60_seconds_for_several_seeds() {
         for (server, types) in DOCUMENTED {
             let got = seen.get(server).cloned().unwrap_or_default();
             for t in *types {
-                assert!(got.contains(*t), "seed {seed}: {server} `{t}` missing in the first 60 s");
+                assert!(
+                    got.contains(*t),
+                    "seed {seed}: {server} `{t}` missing in the first 60 s"
+                );
             }
         }
     }
@@ -173,9 +179,8 @@ fn margin_risk_crosses_then_guard_then_auto_close() {
         .flat_map(|s| s.emissions.iter().map(|e| &e.payload))
         .collect();
     let position_idx = |pred: &dyn Fn(&Value) -> bool| {
-        ax.iter().position(|m| {
-            m["type"] == "position_status_update" && pred(&m["data"]["position"])
-        })
+        ax.iter()
+            .position(|m| m["type"] == "position_status_update" && pred(&m["data"]["position"]))
     };
     let safe = position_idx(&|p| {
         p["isAtRisk"] == false && p["distanceToLiquidation"].as_f64().unwrap_or(0.0) >= 0.85
@@ -192,10 +197,11 @@ fn margin_risk_crosses_then_guard_then_auto_close() {
         .skip(crossing)
         .position(|m| m["type"] == "margin_guard_execution")
         .map(|i| i + crossing);
-    let close = ax
-        .iter()
-        .position(|m| m["type"] == "auto_close_execution");
-    assert!(matches!((guard, close), (Some(g), Some(c)) if g < c), "{guard:?} {close:?}");
+    let close = ax.iter().position(|m| m["type"] == "auto_close_execution");
+    assert!(
+        matches!((guard, close), (Some(g), Some(c)) if g < c),
+        "{guard:?} {close:?}"
+    );
 }
 
 #[test]
@@ -213,10 +219,19 @@ fn dimes_liquidation_zkde_alerts_agents_and_fusion_statuses_are_all_there() {
         .iter()
         .find(|p| p["type"] == "position.liquidated")
         .map(|p| &p["data"]);
-    assert_eq!(liq.map(|d| d["status"].clone()), Some(Value::from("liquidated")));
-    assert_eq!(liq.map(|d| d["close_reason"].clone()), Some(Value::from("liquidated")));
+    assert_eq!(
+        liq.map(|d| d["status"].clone()),
+        Some(Value::from("liquidated"))
+    );
+    assert_eq!(
+        liq.map(|d| d["close_reason"].clone()),
+        Some(Value::from("liquidated"))
+    );
     assert!(liq.is_some_and(|d| d["result"]["collected_liquidation_fee_usd"].is_number()));
-    assert!(liq.is_some_and(|d| d.get("current").is_none()), "closed shape has no `current`");
+    assert!(
+        liq.is_some_and(|d| d.get("current").is_none()),
+        "closed shape has no `current`"
+    );
 
     let zk = payloads(Server::Zkde);
     let field = |ty: &str, f: &str| -> BTreeSet<String> {
@@ -231,7 +246,9 @@ fn dimes_liquidation_zkde_alerts_agents_and_fusion_statuses_are_all_there() {
     );
     assert_eq!(
         field("alert", "alert_type"),
-        ["drawdown", "exposure", "health_factor"].map(String::from).into()
+        ["drawdown", "exposure", "health_factor"]
+            .map(String::from)
+            .into()
     );
     assert!(field("agent_status_change", "status").contains("error"));
 
@@ -248,7 +265,10 @@ fn dimes_liquidation_zkde_alerts_agents_and_fusion_statuses_are_all_there() {
         "completed",
         "failed",
     ] {
-        assert!(statuses.contains(s), "fusion status {s} missing: {statuses:?}");
+        assert!(
+            statuses.contains(s),
+            "fusion status {s} missing: {statuses:?}"
+        );
     }
 }
 
@@ -266,18 +286,32 @@ fn hashi_lobby_fills_and_empties_and_routes_follow_participants() {
         .map(|e| {
             (
                 e.event.clone(),
-                e.payload["data"]["payload"]["participantCount"].as_u64().unwrap_or(99),
+                e.payload["data"]["payload"]["participantCount"]
+                    .as_u64()
+                    .unwrap_or(99),
             )
         })
         .collect();
-    assert!(counts.contains(&("lobby.joined".to_owned(), 2)), "{counts:?}");
-    assert!(counts.contains(&("lobby.deleted".to_owned(), 0)), "{counts:?}");
+    assert!(
+        counts.contains(&("lobby.joined".to_owned(), 2)),
+        "{counts:?}"
+    );
+    assert!(
+        counts.contains(&("lobby.deleted".to_owned(), 0)),
+        "{counts:?}"
+    );
     for e in &lobby {
         let Route::HashiLobby { players, .. } = &e.route else {
             panic!("lobby event routed as {:?}", e.route);
         };
-        let player = e.payload["data"]["payload"]["playerId"].as_str().unwrap_or("");
-        assert!(players.iter().any(|p| p == player), "{} not sent to its own player", e.event);
+        let player = e.payload["data"]["payload"]["playerId"]
+            .as_str()
+            .unwrap_or("");
+        assert!(
+            players.iter().any(|p| p == player),
+            "{} not sent to its own player",
+            e.event
+        );
     }
 }
 
@@ -296,7 +330,11 @@ fn world_tracks_what_was_emitted() {
         }
     }
     let truth = script.world().ground_truth();
-    let dimes: Vec<_> = truth.positions.iter().filter(|p| p.venue == "dimes").collect();
+    let dimes: Vec<_> = truth
+        .positions
+        .iter()
+        .filter(|p| p.venue == "dimes")
+        .collect();
     assert!(!dimes.is_empty());
     for p in dimes {
         assert_eq!(last_status.get(&p.id), Some(&p.status), "{}", p.id);

@@ -36,10 +36,6 @@ impl<T> Bounded<T> {
         self.items.get(id)
     }
 
-    pub(crate) fn get_mut(&mut self, id: &str) -> Option<&mut T> {
-        self.items.get_mut(id)
-    }
-
     pub(crate) fn values(&self) -> impl Iterator<Item = &T> {
         self.items.values()
     }
@@ -171,7 +167,10 @@ impl World {
                 .intents
                 .values()
                 .map(|i| TruthIntent {
-                    id: i.formatted["intentId"].as_str().unwrap_or_default().to_owned(),
+                    id: i.formatted["intentId"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_owned(),
                     status: i.status.clone(),
                     proof_status: i.proof_status.clone(),
                     removed: i.removed,

@@ -184,8 +184,14 @@ impl ZkdeStory {
             Stage::Alert(severity, alert_type) => {
                 let (message, action) = match alert_type {
                     "drawdown" => ("Position drawdown exceeded 10% in 24h", "review_position"),
-                    "health_factor" => ("Health factor fell to 1.08 (threshold 1.2)", "add_collateral"),
-                    _ => ("Exposure to a single pool above 40% of portfolio", "rebalance"),
+                    "health_factor" => (
+                        "Health factor fell to 1.08 (threshold 1.2)",
+                        "add_collateral",
+                    ),
+                    _ => (
+                        "Exposure to a single pool above 40% of portfolio",
+                        "rebalance",
+                    ),
                 };
                 (
                     "alert",
