@@ -2,12 +2,17 @@
 //! CLI and the UI show. Each `from_state` reads the gateway's object leniently (fields at
 //! the top level or under `data`, numbers as numbers or numeric strings) and never panics.
 //!
-//! (Contract stub: the projections are implemented by the core decoder/reducer work.)
+//! The Dimes position object's full shape is not in its document, so the projections try
+//! several plausible spellings per field (`entry.price`, `entry.avg_price`, …) across the
+//! venues' conventions (Dimes snake_case sections, Axisor camelCase, zkde snake_case).
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
-use crate::reduce::EntityState;
+use crate::event::EntityKind;
+use crate::models::lenient::{value_to_bool, value_to_f64, value_to_string, value_to_u64};
+use crate::reduce::{EntityState, PARTICIPANTS_KEY};
 
 /// A position on any venue that carries them (Dimes, Axisor, zkde).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -155,42 +160,306 @@ pub struct StorageItemView {
     pub updated_at: DateTime<Utc>,
 }
 
+/// The value at a dotted path (`entry.price`), also tried under a `data` wrapper.
+fn at<'a>(v: &'a Value, path: &str) -> Option<&'a Value> {
+    let walk = |root: &'a Value| {
+        path.split('.')
+            .try_fold(root, |cur, part| cur.get(part))
+            .filter(|v| !v.is_null())
+    };
+    walk(v).or_else(|| v.get("data").and_then(walk))
+}
+
+/// The first path that holds a number (or numeric string).
+fn num(v: &Value, paths: &[&str]) -> Option<f64> {
+    paths.iter().find_map(|p| at(v, p).and_then(value_to_f64))
+}
+
+/// The first path that holds a string (or number), non-empty.
+fn text(v: &Value, paths: &[&str]) -> Option<String> {
+    paths
+        .iter()
+        .find_map(|p| at(v, p).and_then(value_to_string))
+        .filter(|s| !s.is_empty())
+}
+
+/// The first path that holds a bool.
+fn flag(v: &Value, paths: &[&str]) -> Option<bool> {
+    paths.iter().find_map(|p| at(v, p).and_then(value_to_bool))
+}
+
+/// Statuses that put a position in history, whatever the venue.
+const CLOSED_STATUSES: [&str; 7] = [
+    "closed",
+    "settled",
+    "liquidated",
+    "cancelled",
+    "canceled",
+    "reverted",
+    "auto_closed",
+];
+
+const MARKET: &[&str] = &[
+    "market_title",
+    "market.title",
+    "market.question",
+    "question",
+    "market_slug",
+    "market.slug",
+    "market_id",
+    "market.id",
+    "market",
+    "symbol",
+    "ticker",
+    "pool_id",
+    "poolId",
+];
+const SIDE: &[&str] = &[
+    "side",
+    "outcome",
+    "direction",
+    "position_side",
+    "entry.side",
+    "entry.outcome",
+];
+// `current` first: after `position.force_unwound` it holds the reduced size.
+const SIZE: &[&str] = &[
+    "current.shares",
+    "current.size",
+    "current.amount",
+    "current.quantity",
+    "entry.shares",
+    "entry.amount",
+    "entry.size",
+    "entry.quantity",
+    "size",
+    "shares",
+    "amount",
+    "quantity",
+];
+const ENTRY: &[&str] = &[
+    "entry.price",
+    "entry.avg_price",
+    "entry.average_price",
+    "entry.entry_price",
+    "entry.value",
+    "entryPrice",
+    "entry_price",
+    "entry_value",
+    "initial_value",
+];
+const CURRENT: &[&str] = &[
+    "current.value",
+    "current.current_value",
+    "current.market_value",
+    "current.notional",
+    "current.price",
+    "current_value",
+    "currentValue",
+    "currentPrice",
+    "current_price",
+    "value",
+    "result.value",
+    "result.proceeds",
+    "result.payout",
+];
+const PNL_OPEN: &[&str] = &[
+    "current.pnl",
+    "current.unrealized_pnl",
+    "current.pnl_usd",
+    "pnl",
+    "unrealized_pnl",
+    "result.pnl",
+    "result.realized_pnl",
+];
+// A closed position's result beats the last open-shape `current` the reducer kept.
+const PNL_CLOSED: &[&str] = &[
+    "result.pnl",
+    "result.realized_pnl",
+    "result.net_pnl",
+    "result.profit",
+    "pnl",
+    "realized_pnl",
+    "current.pnl",
+];
+const LEVERAGE: &[&str] = &["risk.leverage", "leverage", "entry.leverage"];
+const MARGIN: &[&str] = &[
+    "risk.margin",
+    "entry.margin",
+    "entry.collateral",
+    "entry.collateral_amount",
+    "margin",
+    "collateral",
+];
+const DISTANCE: &[&str] = &[
+    "risk.liquidation_distance",
+    "risk.distance_to_liquidation",
+    "risk.liquidationDistance",
+    "risk.distanceToLiquidation",
+    "risk.liq_distance",
+    "distanceToLiquidation",
+    "distance_to_liquidation",
+    "liquidation_distance",
+];
+const AT_RISK: &[&str] = &[
+    "risk.at_risk",
+    "risk.is_at_risk",
+    "risk.isAtRisk",
+    "isAtRisk",
+    "is_at_risk",
+    "at_risk",
+];
+
 impl PositionView {
     /// Project a position entity; `None` for other kinds.
     pub fn from_state(state: &EntityState) -> Option<Self> {
-        let _ = state;
-        None
+        if state.key.entity.kind != EntityKind::Position {
+            return None;
+        }
+        let d = &state.data;
+        let status = state.status.clone().or_else(|| text(d, &["status"]));
+        let closed = state.terminal
+            || status
+                .as_deref()
+                .is_some_and(|s| CLOSED_STATUSES.contains(&s.to_ascii_lowercase().as_str()));
+        // Dimes unwinds a position to reduce leverage: while it stays open it is at risk.
+        let unwound = state.last_event_type == "position.force_unwound";
+        Some(Self {
+            venue: state.key.venue.clone(),
+            connection: state.connection.to_string(),
+            id: state.key.entity.id.clone(),
+            market: text(d, MARKET),
+            side: text(d, SIDE),
+            size: num(d, SIZE),
+            entry: num(d, ENTRY),
+            current_value: num(d, CURRENT),
+            pnl: num(d, if closed { PNL_CLOSED } else { PNL_OPEN }),
+            leverage: num(d, LEVERAGE),
+            margin: num(d, MARGIN),
+            distance_to_liquidation: num(d, DISTANCE),
+            at_risk: !closed && (flag(d, AT_RISK).unwrap_or(false) || unwound),
+            status,
+            finalizing: state.finalizing,
+            closed,
+            stale: state.stale,
+            last_event_type: state.last_event_type.clone(),
+            created_at: state.first_seen_at,
+            updated_at: state.updated_at,
+        })
     }
 }
 
 impl IntentView {
     /// Project an intent entity; `None` for other kinds.
     pub fn from_state(state: &EntityState) -> Option<Self> {
-        let _ = state;
-        None
+        if state.key.entity.kind != EntityKind::Intent {
+            return None;
+        }
+        let d = &state.data;
+        let raw = |paths: &[&str]| paths.iter().find_map(|p| at(d, p)).cloned();
+        let error = raw(&["error"]).map(|v| match v {
+            Value::String(s) => s,
+            other => other.to_string(),
+        });
+        Some(Self {
+            connection: state.connection.to_string(),
+            id: state.key.entity.id.clone(),
+            status: state.status.clone().or_else(|| text(d, &["status"])),
+            proof_status: text(d, &["proofStatus", "proof_status"]),
+            solver: text(d, &["solver"]),
+            from_chain: text(d, &["fromChain", "from_chain", "sourceChain"]),
+            to_chain: text(d, &["toChain", "to_chain", "destinationChain"]),
+            amount: text(d, &["amount"]),
+            htlc_state: raw(&["htlcState", "htlc_state"]),
+            tx_hashes: raw(&["txHashes", "tx_hashes"]),
+            error,
+            failure_reason: text(d, &["failureReason", "failure_reason"]),
+            terminal: state.terminal,
+            created_at: state.first_seen_at,
+            updated_at: state.updated_at,
+        })
     }
 }
 
 impl LobbyView {
     /// Project a lobby entity; `None` for other kinds.
     pub fn from_state(state: &EntityState) -> Option<Self> {
-        let _ = state;
-        None
+        if state.key.entity.kind != EntityKind::Lobby {
+            return None;
+        }
+        let d = &state.data;
+        let participants = d
+            .get(PARTICIPANTS_KEY)
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(value_to_string).collect())
+            .unwrap_or_default();
+        Some(Self {
+            connection: state.connection.to_string(),
+            id: state.key.entity.id.clone(),
+            code: text(
+                d,
+                &[
+                    "lobbyCode",
+                    "payload.lobby.code",
+                    "payload.lobby.lobbyCode",
+                    "code",
+                ],
+            ),
+            participants,
+            participant_count: [
+                "payload.participantCount",
+                "participantCount",
+                "payload.lobby.participantCount",
+            ]
+            .iter()
+            .find_map(|p| at(d, p).and_then(value_to_u64)),
+            deleted: state.terminal || state.status.as_deref() == Some("lobby.deleted"),
+            last_event_type: state.last_event_type.clone(),
+            updated_at: state.updated_at,
+        })
     }
 }
 
 impl ContractView {
     /// Project a contract entity; `None` for other kinds.
     pub fn from_state(state: &EntityState) -> Option<Self> {
-        let _ = state;
-        None
+        if state.key.entity.kind != EntityKind::Contract {
+            return None;
+        }
+        let d = &state.data;
+        Some(Self {
+            connection: state.connection.to_string(),
+            id: state.key.entity.id.clone(),
+            lobby_id: text(d, &["lobbyId", "payload.lobbyId", "payload.lobby_id"]),
+            stage: state
+                .status
+                .clone()
+                .unwrap_or_else(|| state.last_event_type.clone()),
+            terminal: state.terminal,
+            updated_at: state.updated_at,
+        })
     }
 }
 
 impl StorageItemView {
     /// Project a storage item entity; `None` for other kinds.
     pub fn from_state(state: &EntityState) -> Option<Self> {
-        let _ = state;
-        None
+        if state.key.entity.kind != EntityKind::StorageItem {
+            return None;
+        }
+        let d = &state.data;
+        Some(Self {
+            connection: state.connection.to_string(),
+            id: state.key.entity.id.clone(),
+            contract_id: text(d, &["contractId", "payload.storage.contractId"]),
+            lobby_id: text(d, &["lobbyId", "payload.storage.lobbyId"]),
+            player_id: text(d, &["playerId", "payload.storage.playerId"]),
+            stage: state
+                .status
+                .clone()
+                .unwrap_or_else(|| state.last_event_type.clone()),
+            terminal: state.terminal,
+            updated_at: state.updated_at,
+        })
     }
 }
