@@ -266,9 +266,12 @@ impl Synth {
         if gateway != GatewayKind::DimesPartner {
             e.external_id = None; // only Dimes carries event ids; the key stays unique
         }
+        // The reducer keeps the gateway's object: Dimes `data`, Axisor `data.position`, the
+        // whole message otherwise.
         let data = e
             .payload
             .get("data")
+            .map(|d| d.get("position").unwrap_or(d))
             .cloned()
             .unwrap_or_else(|| e.payload.clone());
         let st = state(&e, status, terminal, data);

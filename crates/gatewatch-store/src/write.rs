@@ -1,7 +1,9 @@
 //! [`Store::write_batch`]: one transaction per batch.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
+use gatewatch_core::redact;
 use gatewatch_core::reduce::{Applied, EntityState};
 use gatewatch_core::{EntityKind, Event, Frame};
 use serde_json::Value;
@@ -29,10 +31,17 @@ pub(crate) fn applied_str(a: Applied) -> &'static str {
     }
 }
 
-/// The payload as it is written to the file. Connectors redact at the edge; this is where a
-/// second pass would go (see the crate docs).
+/// JSON as it is written to the file. Connectors redact at the edge; this second pass makes
+/// sure no secret reaches the file even if one slipped through. The text check is cheap and
+/// borrows when there is nothing to remove; only then is the value redacted structurally.
 pub(crate) fn payload_text(v: &Value) -> Result<String, StoreError> {
-    Ok(serde_json::to_string(v)?)
+    let text = serde_json::to_string(v)?;
+    if let Cow::Borrowed(_) = redact::redact_text(&text) {
+        return Ok(text);
+    }
+    let mut v = v.clone();
+    redact::redact_json(&mut v);
+    Ok(serde_json::to_string(&v)?)
 }
 
 impl Store {
@@ -589,7 +598,7 @@ async fn insert_frames(conn: &mut SqliteConnection, frames: &[Frame]) -> Result<
             .push_bind(f.gateway.as_str())
             .push_bind(f.direction.as_str())
             .push_bind(ms(f.at))
-            .push_bind(f.text.as_str());
+            .push_bind(redact::redact_text(&f.text));
     });
     qb.build().execute(&mut *conn).await?;
     Ok(())

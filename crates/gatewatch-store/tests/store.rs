@@ -373,7 +373,12 @@ async fn positions_filters_and_at_risk() {
             t(1),
             payload.clone(),
         );
-        let st = state(&e, Some(status), terminal, payload["data"].clone());
+        let st = state(
+            &e,
+            Some(status),
+            terminal,
+            payload["data"]["position"].clone(),
+        );
         b.push_event(e, Some(Applied::Created), st);
     }
     let e = dimes(
@@ -442,7 +447,10 @@ async fn hashi_lobbies_contracts_and_storage() {
         t(1),
         json!({"type": "lobby:event", "data": lobby}),
     );
-    let st = state(&e, Some("lobby.joined"), false, lobby);
+    // The reducer keeps the current player ids under `participants`.
+    let mut data = lobby;
+    data["participants"] = json!(["u1", "u2"]);
+    let st = state(&e, Some("lobby.joined"), false, data);
     b.push_event(e, Some(Applied::Created), st);
     let c = json!({"type": "contract.initialized", "contractId": "C1", "lobbyId": "L1"});
     let e = event(
@@ -850,4 +858,82 @@ async fn in_memory_store_works() {
             .len(),
         1
     );
+}
+
+#[tokio::test]
+async fn a_canary_secret_never_reaches_the_file_or_its_wal() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("g.db");
+    let store = Store::open(&path, StoreOptions::default())
+        .await
+        .expect("open");
+    let canary = "CANARYx7Q9secretZZ";
+    // Secrets a connector should have removed, in the payload, the entity data and a frame.
+    let payload = json!({
+        "id": "evt_c", "type": "position.opened",
+        "auth": {"token": canary, "apiKey": format!("dm_live_skey_{canary}")},
+        "url": format!("wss://socket.example?token={canary}"),
+        "headers": {"Authorization": format!("Bearer {canary}")},
+        "data": {"id": "p1", "status": "open", "password": canary},
+    });
+    let e = event(
+        GatewayKind::DimesPartner,
+        "dimes-partner",
+        "position.opened",
+        Some("evt_c"),
+        Some(EntityRef::new(EntityKind::Position, "p1")),
+        t(1),
+        payload.clone(),
+    );
+    let st = state(&e, Some("open"), false, payload.clone());
+    let mut b = WriteBatch::new();
+    b.push_event(e, Some(Applied::Created), st);
+    b.frames.push(gatewatch_core::Frame {
+        connection: ConnectionId::new("hashi"),
+        gateway: GatewayKind::Hashi,
+        direction: gatewatch_core::Direction::Out,
+        at: t(1),
+        text: format!("GET /?token={canary}"),
+    });
+    let r = store.write_batch(&b).await.expect("write");
+    assert_eq!((r.inserted, r.entities_written, r.frames), (1, 1, 1));
+    // Non-secret fields survive the redaction.
+    let rows = store.events(&EventFilter::default()).await.expect("q");
+    assert_eq!(rows[0].payload["data"]["status"], "open");
+
+    // Look at the bytes while the WAL still holds the transaction, then after a checkpoint.
+    let scan = |when: &str| {
+        for suffix in ["", "-wal"] {
+            let f = dir.path().join(format!("g.db{suffix}"));
+            let Ok(bytes) = std::fs::read(&f) else {
+                continue;
+            };
+            let found = bytes.windows(canary.len()).any(|w| w == canary.as_bytes());
+            assert!(!found, "canary found in {} ({when})", f.display());
+        }
+    };
+    scan("before checkpoint");
+    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+        .execute(store.pool())
+        .await
+        .expect("checkpoint");
+    scan("after checkpoint");
+    // The scan itself can see a canary: the unredacted word is in the file's non-secret text.
+    let visible = "VISIBLEx7Q9plainZZ";
+    let e = event(
+        GatewayKind::Zkde,
+        "zkde",
+        "note",
+        None,
+        None,
+        t(2),
+        json!({"message": visible}),
+    );
+    let mut b = WriteBatch::new();
+    b.push_event(e, None, None);
+    store.write_batch(&b).await.expect("write");
+    let wal = std::fs::read(dir.path().join("g.db-wal")).unwrap_or_default();
+    let db = std::fs::read(&path).unwrap_or_default();
+    let seen = |b: &[u8]| b.windows(visible.len()).any(|w| w == visible.as_bytes());
+    assert!(seen(&wal) || seen(&db), "the scan finds plain text");
 }
