@@ -468,6 +468,6 @@ mod tests {
         )
         .expect("print");
         let text = String::from_utf8(out).expect("utf8");
-        assert_eq!(text, "A     BB\nx[31m  y\nlong  z\n");
+        assert_eq!(text, "A      BB\nx[31m  y\nlong   z\n");
     }
 }
