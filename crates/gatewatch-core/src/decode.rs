@@ -307,9 +307,9 @@ fn typed<T: DeserializeOwned>(ctx: &DecodeContext, v: &Value) -> Result<T, Decod
 pub(crate) fn event_fields(msg: &Value) -> Cow<'_, Value> {
     const ENVELOPE: [&str; 3] = ["type", "channel", "data"];
     match (msg.as_object(), msg.get("data")) {
-        (Some(top), Some(Value::Object(data))) => {
+        (Some(top), Some(whole @ Value::Object(data))) => {
             if top.keys().all(|k| ENVELOPE.contains(&k.as_str())) {
-                Cow::Borrowed(&msg["data"])
+                Cow::Borrowed(whole)
             } else {
                 let mut merged: Map<String, Value> = top
                     .iter()
