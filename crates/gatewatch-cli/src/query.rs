@@ -86,7 +86,16 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         What::Events => events(&store, &args, &mut out).await,
     };
     store.close().await;
-    result
+    // `gatewatch query events | head` closing the pipe early is not an error.
+    match result {
+        Err(e)
+            if e.downcast_ref::<std::io::Error>()
+                .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe) =>
+        {
+            Ok(())
+        }
+        other => other,
+    }
 }
 
 async fn positions(store: &Store, args: &Args, out: &mut impl Write) -> anyhow::Result<()> {
