@@ -39,7 +39,10 @@ pub use control::{ClientSubs, Inject, SimControl};
 pub use error::SimError;
 pub use hub::{KindStats, SimStats};
 pub use info::{Credential, CredentialKind, GatewayInfo, SimInfo};
-pub use options::{FaultSpec, Faults, GatewayTarget, Rate, Scenario, SimOptions};
+pub use options::{
+    parse_fault_arg, FaultSpec, Faults, GatewayTarget, Rate, Scenario, SimOptions,
+    DEFAULT_OVERSIZED_BYTES,
+};
 pub use server::dimes::{CUSTOMER_NS, PARTNER_NS};
 pub use truth::GroundTruth;
 

@@ -179,6 +179,24 @@ impl FromStr for GatewayTarget {
     }
 }
 
+/// Parses a fault flag value: `GW`, `GW=VALUE`, or a bare `VALUE` meaning every gateway.
+/// `GW` is a gateway kind, `dimes` (both Dimes kinds) or `all`.
+pub fn parse_fault_arg(s: &str) -> Result<(GatewayTarget, Option<f64>), SimError> {
+    let number = |v: &str| {
+        v.parse::<f64>()
+            .ok()
+            .filter(|x| x.is_finite() && *x >= 0.0)
+            .ok_or_else(|| SimError::InvalidOption(format!("`{v}` is not a non-negative number")))
+    };
+    if let Ok(v) = number(s) {
+        return Ok((GatewayTarget::All, Some(v)));
+    }
+    match s.split_once('=') {
+        Some((gw, v)) => Ok((gw.parse()?, Some(number(v)?))),
+        None => Ok((s.parse()?, None)),
+    }
+}
+
 /// Everything [`crate::start`] needs.
 #[derive(Debug, Clone)]
 pub struct SimOptions {
@@ -255,5 +273,30 @@ mod tests {
             f.get(GatewayKind::Zkde).oversized_bytes,
             DEFAULT_OVERSIZED_BYTES
         );
+    }
+
+    #[test]
+    fn fault_args_take_a_gateway_a_value_or_both() {
+        let hashi = GatewayTarget::One(GatewayKind::Hashi);
+        assert_eq!(parse_fault_arg("hashi").ok(), Some((hashi, None)));
+        assert_eq!(
+            parse_fault_arg("hashi=0.25").ok(),
+            Some((hashi, Some(0.25)))
+        );
+        assert_eq!(
+            parse_fault_arg("0.5").ok(),
+            Some((GatewayTarget::All, Some(0.5)))
+        );
+        assert_eq!(
+            parse_fault_arg("all=3").ok(),
+            Some((GatewayTarget::All, Some(3.0)))
+        );
+        assert_eq!(
+            parse_fault_arg("dimes=1").ok(),
+            Some((GatewayTarget::Dimes, Some(1.0)))
+        );
+        assert!(parse_fault_arg("hashi=lots").is_err());
+        assert!(parse_fault_arg("nope=0.1").is_err());
+        assert!(parse_fault_arg("-1").is_err());
     }
 }
