@@ -6,6 +6,9 @@
 const COMMANDS: &[&str] = &["app_info"];
 
 fn main() {
+    // `generate_context!` embeds `ui/dist` when the crate compiles, but nothing tells cargo
+    // the crate depends on it: without this a rebuilt UI would ship the previous page.
+    println!("cargo:rerun-if-changed=../ui/dist");
     let attributes = tauri_build::Attributes::new()
         // The config lives at the repository root (design card); paths inside it are root-relative.
         .config_path("../tauri.conf.json")
