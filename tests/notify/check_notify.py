@@ -124,6 +124,7 @@ def is_margin_risk(n):
 def common_checks(notes, started, within):
     for n in notes:
         print(f"    {n['ts'] - started:6.1f}s u={n['urgency']} {n['summary']!r}")
+        print(f"            {n['body']!r}")
     check(len(notes) > 0, "at least one Notify call reached the daemon")
     check(all(n["app"] == "Gatewatch" for n in notes), "app name is Gatewatch")
 
@@ -145,7 +146,7 @@ def common_checks(notes, started, within):
         first = margin[0]
         check(first["urgency"] == CRITICAL, "margin-risk urgency is critical (2)")
         check(first["ts"] - started <= within, f"first margin-risk within {within:.0f} s ({first['ts'] - started:.1f} s)")
-        check("distance to liquidation" in first["body"] or "at risk" in first["body"],
+        check("distance to liquidation" in first["body"].lower() or "at risk" in first["body"],
               "margin-risk body gives the distance to liquidation")
         check("axisor" in first["body"], "margin-risk body names the connection/venue")
         m = MARGIN_SINGLE.match(first["summary"])

@@ -951,10 +951,11 @@ fn join(parts: &[Option<String>]) -> Option<String> {
     (!v.is_empty()).then(|| v.join(", "))
 }
 
-/// `"{what}. {numbers}."` or `"{what}."`.
+/// `"{what}: {numbers}."` or `"{what}."` (the numbers keep their own case: they may
+/// start with a payload value such as a chain name).
 fn sentence(what: String, numbers: &Option<String>) -> String {
     match numbers {
-        Some(n) => format!("{what}. {n}."),
+        Some(n) => format!("{what}: {n}."),
         None => format!("{what}."),
     }
 }

@@ -1399,3 +1399,165 @@ mod fuzz {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// Through the real decoders and reducer
+// ---------------------------------------------------------------------------------------
+
+mod pipeline {
+    use super::*;
+    use crate::decode::{decode, DecodeContext};
+    use crate::event::Decoded;
+    use crate::reduce::Reducer;
+    use crate::wire::WireMessage;
+
+    struct Pipe {
+        reducer: Reducer,
+        engine: AlertEngine,
+    }
+
+    impl Pipe {
+        fn new() -> Self {
+            Self {
+                reducer: Reducer::new(),
+                engine: AlertEngine::new(no_grouping()),
+            }
+        }
+
+        fn feed(
+            &mut self,
+            conn: &str,
+            gateway: GatewayKind,
+            msg: WireMessage<'_>,
+            secs: i64,
+        ) -> Vec<Alert> {
+            let ctx = DecodeContext {
+                connection: ConnectionId::new(conn),
+                gateway,
+                received_at: at(secs),
+            };
+            match decode(&ctx, msg) {
+                Ok(Decoded::Event(ev)) => {
+                    let applied = self.reducer.apply(&ev);
+                    self.engine.on_event(&ev, applied, at(secs))
+                }
+                Ok(Decoded::Control(crate::event::Control::Error { code, message })) => {
+                    self.engine.on_server_error(
+                        &ctx.connection,
+                        gateway,
+                        code.as_deref(),
+                        &message,
+                        at(secs),
+                    )
+                }
+                other => panic!("unexpected decode result {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn dimes_liquidation_redelivered_and_seen_by_both_gateways_alerts_once() {
+        let mut p = Pipe::new();
+        let env = |evt: &str| {
+            json!({"id": evt, "type": "position.liquidated", "created_at": "2026-11-24T10:00:05.000Z",
+                   "data": {"id": "dm_pos_abc", "status": "liquidated", "close_reason": "liquidated",
+                            "result": {"realized_pnl": -12.5}}})
+        };
+        let first = [env("evt_1")];
+        let again = [env("evt_2")];
+        let msg = |args| WireMessage::SocketIo {
+            event: "position.liquidated",
+            args,
+        };
+        let a = p.feed("dimes-partner", GatewayKind::DimesPartner, msg(&first), 0);
+        assert_eq!(a.len(), 1);
+        assert_eq!(
+            (a[0].rule.as_str(), a[0].severity, a[0].os_notify),
+            ("dimes.liquidated", Severity::Critical, true)
+        );
+        assert!(
+            a[0].body.contains("dm_pos_abc") && a[0].body.contains("PnL -12.5"),
+            "{}",
+            a[0].body
+        );
+        assert!(p
+            .feed("dimes-partner", GatewayKind::DimesPartner, msg(&first), 1)
+            .is_empty());
+        assert!(p
+            .feed("dimes-partner", GatewayKind::DimesPartner, msg(&again), 2)
+            .is_empty());
+        assert!(p
+            .feed("dimes-customer", GatewayKind::DimesCustomer, msg(&again), 3)
+            .is_empty());
+    }
+
+    #[test]
+    fn axisor_crossing_hysteresis_through_the_decoder() {
+        let mut p = Pipe::new();
+        let frame = |d: f64, risk: bool, n: u32| {
+            json!({"type": "position_status_update", "channel": "positions",
+                   "data": {"userId": "user_123", "position": {"id": "pos_123", "symbol": "BTC_USD",
+                            "distanceToLiquidation": d, "isAtRisk": risk, "pnl": 5,
+                            "updatedAt": format!("2026-11-24T10:00:{n:02}Z")}}})
+            .to_string()
+        };
+        let mut feed = |d, r, n: u32| {
+            let text = frame(d, r, n);
+            p.feed(
+                "axisor",
+                GatewayKind::Axisor,
+                WireMessage::Text(&text),
+                i64::from(n),
+            )
+            .len()
+        };
+        assert_eq!(feed(0.92, false, 1), 0);
+        assert_eq!(feed(0.82, true, 2), 1);
+        assert_eq!(feed(0.80, true, 3), 0);
+        assert_eq!(feed(0.88, false, 4), 0);
+        assert_eq!(feed(0.84, false, 5), 0);
+        assert_eq!(feed(0.95, false, 6), 0);
+        assert_eq!(feed(0.83, true, 7), 1);
+        // A late, older reading (stale) changes nothing.
+        assert_eq!(feed(0.99, false, 0), 0);
+        assert_eq!(feed(0.70, true, 8), 0);
+    }
+
+    #[test]
+    fn zkde_fusion_and_hashi_through_the_decoder() {
+        let mut p = Pipe::new();
+        let z =
+            json!({"type": "alert", "data": {"severity": "critical", "alert_type": "health_factor",
+                       "message": "Health factor 1.05", "action": "add_collateral"}})
+            .to_string();
+        let a = p.feed("zkde", GatewayKind::Zkde, WireMessage::Text(&z), 0);
+        assert_eq!(
+            (a.len(), a[0].rule.as_str(), a[0].os_notify),
+            (1, "zkde.health_factor", true)
+        );
+
+        let intent = [
+            json!({"intentId": "0xfeed", "status": "failed", "fromChain": "ethereum", "toChain": "starknet",
+                             "failureReason": "timeout", "updatedAt": "2026-11-24T10:00:01Z"}),
+        ];
+        let a = p.feed(
+            "fusion",
+            GatewayKind::Fusion,
+            WireMessage::SocketIo {
+                event: "intent:status",
+                args: &intent,
+            },
+            1,
+        );
+        assert_eq!((a.len(), a[0].rule.as_str()), (1, "fusion.intent_failed"));
+
+        let err =
+            json!({"type": "error", "data": {"message": "Lobby not found", "code": "NOT_FOUND"}})
+                .to_string();
+        let a = p.feed("hashi", GatewayKind::Hashi, WireMessage::Text(&err), 2);
+        assert_eq!(
+            (a.len(), a[0].rule.as_str(), a[0].severity),
+            (1, "hashi.error", Severity::Warning)
+        );
+    }
+}
