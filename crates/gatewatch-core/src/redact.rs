@@ -33,7 +33,6 @@ const SECRET_NAMES: &[&str] = &[
     "idtoken",
     "authtoken",
     "jwt",
-    "key",
     "secret",
     "clientsecret",
     "password",
@@ -97,6 +96,12 @@ impl<'de> Deserialize<'de> for Secret {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         String::deserialize(deserializer).map(Secret)
     }
+}
+
+/// Whether `name` is a query parameter holding a credential: the [`is_secret_name`] names
+/// plus the bare `key` (`?key=…`), which in a JSON payload is too common to redact.
+fn is_secret_query_name(name: &str) -> bool {
+    name.eq_ignore_ascii_case("key") || is_secret_name(name)
 }
 
 /// Whether `name` (a query parameter, JSON member or header name) holds a credential.
@@ -191,7 +196,7 @@ fn redact_query(query: &str) -> String {
     query
         .split('&')
         .map(|pair| match pair.split_once('=') {
-            Some((name, _)) if is_secret_name(&percent_decode_lossy(name)) => {
+            Some((name, _)) if is_secret_query_name(&percent_decode_lossy(name)) => {
                 format!("{name}={REDACTED}")
             }
             _ => pair.to_owned(),
@@ -395,7 +400,7 @@ fn redact_query_pairs(text: &str) -> Cow<'_, str> {
         }
         if !name.is_empty()
             && e > i + 1
-            && is_secret_name(&percent_decode_lossy(name))
+            && is_secret_query_name(&percent_decode_lossy(name))
             && !text[i + 1..].starts_with(REDACTED)
         {
             let o = out.get_or_insert_with(|| String::with_capacity(text.len()));
@@ -606,8 +611,15 @@ mod tests {
         assert_eq!(redact_text(frame), r#"{"password":"[redacted]","x":"y"}"#);
         // A numeric secret is replaced with a string.
         assert_eq!(
-            redact_text(r#"{"key":12345678,"n":1}"#),
-            r#"{"key":"[redacted]","n":1}"#
+            redact_text(r#"{"secret":12345678,"n":1}"#),
+            r#"{"secret":"[redacted]","n":1}"#
+        );
+        // A bare `key` member is ordinary data (a symbol, a lookup key); `?key=` is not.
+        let data = r#"{"key":"BTC_USD","authorName":"x"}"#;
+        assert_eq!(redact_text(data), data);
+        assert_eq!(
+            redact_url("https://h/p?key=abc"),
+            "https://h/p?key=[redacted]"
         );
     }
 
@@ -736,7 +748,6 @@ mod tests {
             "Authorization: Basic Zm9vOmJhcg==".to_owned(),
             r#"{"password":"p"}"#.to_owned(),
             r#"{"secret":"p"}"#.to_owned(),
-            r#"{"key":"p"}"#.to_owned(),
             "key=p".to_owned(),
         ];
         for s in &samples {

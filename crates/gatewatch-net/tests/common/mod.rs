@@ -43,6 +43,8 @@ impl RawServer {
                 let tx = tx.clone();
                 tokio::spawn(async move {
                     let mut seen: Option<(String, Option<String>)> = None;
+                    // The callback's signature is tungstenite's.
+                    #[allow(clippy::result_large_err)]
                     let callback = |req: &Request, resp: Response| {
                         let auth = req
                             .headers()
