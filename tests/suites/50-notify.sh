@@ -7,9 +7,9 @@
 #   watch    `gatewatch watch --notify --for 75` on the embedded simulator's default
 #            scenario: a liquidation and a margin-risk crossing each notified (urgency 2)
 #            within the first 60 s, no position notified twice.
-#   dup      `gatewatch sim --json --dup all` + `gatewatch watch --config <it> --notify`:
-#            with every event possibly delivered twice, each liquidated position is in
-#            exactly one notification.
+#   dup      `gatewatch sim --json --dup dimes=1 --dup axisor=1` + `gatewatch watch
+#            --config <it> --notify`: every event delivered twice, yet each liquidated
+#            position is in exactly one notification.
 # watch and dup run side by side (about 75 s together).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
