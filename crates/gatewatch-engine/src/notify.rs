@@ -55,6 +55,15 @@ pub enum NotifyError {
 pub trait Notifier: Send + Sync {
     /// Hand over one alert. Must return quickly: it is called from the engine's loop.
     fn notify(&self, alert: &Alert) -> Result<(), NotifyError>;
+
+    /// Stop accepting alerts and wait (at most `timeout`) until the ones handed over are
+    /// shown; returns whether they all were in time. Call it once at shutdown, so that a
+    /// notification raised just before exit is not lost. May block: from async code, run
+    /// it in `spawn_blocking`. Notifiers that send synchronously have nothing to wait for.
+    fn close(&self, timeout: Duration) -> bool {
+        let _ = timeout;
+        true
+    }
 }
 
 /// What happened to one notification on the sender thread (for benchmarks and tests).
@@ -140,6 +149,12 @@ impl DesktopNotifier {
     }
 
     fn start(hook: Option<DeliveryHook>) -> Result<Self, NotifyError> {
+        Self::start_with(Box::new(show), hook)
+    }
+
+    /// The thread and queue around any blocking `send` (the real one is [`show`]; tests
+    /// put a controllable one in its place).
+    fn start_with(send: SendFn, hook: Option<DeliveryHook>) -> Result<Self, NotifyError> {
         let (tx, rx) = mpsc::sync_channel::<Job>(QUEUE_CAPACITY);
         let (done_tx, done_rx) = mpsc::channel::<()>();
         let counters = Arc::new(Counters::default());
@@ -147,7 +162,7 @@ impl DesktopNotifier {
         thread::Builder::new()
             .name("gatewatch-notify".into())
             .spawn(move || {
-                sender_loop(&rx, &worker_counters, hook.as_deref());
+                sender_loop(&rx, &worker_counters, &*send, hook.as_deref());
                 // The receiver may be gone (nobody waits in `close`): nothing to tell.
                 let _ = done_tx.send(());
             })
@@ -165,31 +180,6 @@ impl DesktopNotifier {
             sent: self.counters.sent.load(Ordering::Relaxed),
             failed: self.counters.failed.load(Ordering::Relaxed),
             dropped: self.counters.dropped.load(Ordering::Relaxed),
-        }
-    }
-
-    /// Stop accepting alerts and wait (at most `timeout`) for the queued ones to be sent.
-    /// Returns whether the queue drained in time. Blocking: call it from
-    /// `spawn_blocking` or at the end of `main`.
-    pub fn close(&self, timeout: Duration) -> bool {
-        drop(
-            self.tx
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .take(),
-        );
-        let finished = self
-            .finished
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take();
-        match finished {
-            Some(rx) => match rx.recv_timeout(timeout) {
-                Ok(()) | Err(RecvTimeoutError::Disconnected) => true,
-                Err(RecvTimeoutError::Timeout) => false,
-            },
-            // Already closed.
-            None => true,
         }
     }
 }
@@ -222,17 +212,43 @@ impl Notifier for DesktopNotifier {
             Err(TrySendError::Disconnected(_)) => Err(NotifyError::Closed),
         }
     }
+
+    /// Drops the queue's sender, so the thread exits once it has shown what was queued,
+    /// and waits for that.
+    fn close(&self, timeout: Duration) -> bool {
+        drop(
+            self.tx
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .take(),
+        );
+        let finished = self
+            .finished
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        match finished {
+            Some(rx) => match rx.recv_timeout(timeout) {
+                Ok(()) | Err(RecvTimeoutError::Disconnected) => true,
+                Err(RecvTimeoutError::Timeout) => false,
+            },
+            // Already closed (or never started).
+            None => true,
+        }
+    }
 }
 
 /// The sender thread: one blocking `Notify` call per queued alert, until every sender is
 /// dropped and the queue is empty.
-fn sender_loop(rx: &Receiver<Job>, counters: &Counters, hook: Option<&(dyn Fn(Delivery) + Send)>) {
+fn sender_loop(
+    rx: &Receiver<Job>,
+    counters: &Counters,
+    send: &(dyn Fn(&Alert) -> Result<(), NotifyError> + Send),
+    hook: Option<&(dyn Fn(Delivery) + Send)>,
+) {
     let daemon_missing = AtomicBool::new(false);
     while let Ok(job) = rx.recv() {
-        let result = notification_for(&job.alert)
-            .show()
-            .map(drop)
-            .map_err(|e| NotifyError::Server(e.to_string()));
+        let result = send(&job.alert);
         let done = Instant::now();
         match &result {
             Ok(()) => {
@@ -260,6 +276,17 @@ fn sender_loop(rx: &Receiver<Job>, counters: &Counters, hook: Option<&(dyn Fn(De
             });
         }
     }
+}
+
+/// A blocking send of one alert, run on the sender thread.
+type SendFn = Box<dyn Fn(&Alert) -> Result<(), NotifyError> + Send + 'static>;
+
+/// Shows one alert through the desktop's notification server (blocking D-Bus call).
+fn show(alert: &Alert) -> Result<(), NotifyError> {
+    notification_for(alert)
+        .show()
+        .map(drop)
+        .map_err(|e| NotifyError::Server(e.to_string()))
 }
 
 /// The notification for one alert: summary = title, body = escaped body, urgency from
@@ -378,6 +405,46 @@ mod tests {
             os_notify: severity == Severity::Critical,
             grouped: 1,
         }
+    }
+
+    /// A full queue refuses (and counts) instead of blocking the caller; failures are
+    /// counted; close drains what was queued.
+    #[test]
+    fn full_queue_drops_instead_of_blocking_and_failures_are_counted() {
+        let (release_tx, release_rx) = mpsc::channel::<()>();
+        let release_rx = Mutex::new(release_rx);
+        let (entered_tx, entered_rx) = mpsc::channel::<()>();
+        let entered_tx = Mutex::new(entered_tx);
+        // Every send blocks until released, and fails (as with no daemon).
+        let send: SendFn = Box::new(move |_a: &Alert| {
+            let _ = entered_tx.lock().map(|t| t.send(()));
+            let _ = release_rx.lock().map(|r| r.recv());
+            Err(NotifyError::Server("no daemon".into()))
+        });
+        let n = DesktopNotifier::start_with(send, None).unwrap();
+        let a = alert(Severity::Critical, "x");
+        n.notify(&a).unwrap();
+        // The thread holds the first alert; the queue then takes QUEUE_CAPACITY more.
+        entered_rx.recv_timeout(Duration::from_secs(30)).unwrap();
+        for _ in 0..QUEUE_CAPACITY {
+            n.notify(&a).unwrap();
+        }
+        let started = Instant::now();
+        assert!(matches!(n.notify(&a), Err(NotifyError::QueueFull { .. })));
+        assert!(
+            started.elapsed() < Duration::from_secs(1),
+            "a full queue must not block"
+        );
+        assert_eq!(n.stats().dropped, 1);
+        for _ in 0..=QUEUE_CAPACITY {
+            release_tx.send(()).unwrap();
+        }
+        assert!(n.close(Duration::from_secs(30)));
+        let s = n.stats();
+        assert_eq!(
+            (s.sent, s.failed, s.dropped),
+            (0, QUEUE_CAPACITY as u64 + 1, 1)
+        );
     }
 
     #[test]
