@@ -44,6 +44,22 @@ fn invalid(s: &SocketRef, got: &Value) {
     );
 }
 
+fn subscribe_intent(sh: &Shared, s: &SocketRef, v: Value) {
+    let Some(id) = plausible_intent_id(&v) else {
+        return invalid(s, &v);
+    };
+    // Join first: an intent that does not exist yet may appear later.
+    sh.fusion.with(s.id, |c| c.intents.insert(id.clone()));
+    let current = lock(&sh.script)
+        .world()
+        .intent(&id)
+        .map(|i| i.formatted.clone());
+    let _ = match current {
+        Some(f) => s.emit("intent:status", &f),
+        None => s.emit("intent:not_found", &json!({"intentId": id})),
+    };
+}
+
 fn on_connect(shared: Arc<Shared>, s: SocketRef) {
     // Fusion documents no auth; `reject_auth` refuses the connection the way Dimes does.
     if shared.rejects_auth(GatewayKind::Fusion) {
@@ -58,63 +74,47 @@ fn on_connect(shared: Arc<Shared>, s: SocketRef) {
         intents: Default::default(),
         all: false,
     });
+    // Every handler does its work synchronously, in the closure socketioxide calls while
+    // reading the client's packets, and returns a finished future: socketioxide spawns
+    // one task per message, so async bodies could run `unsubscribe:all` after a later
+    // `subscribe:all`. Done here, the client's order is kept.
     let sh = shared.clone();
     s.on(
         "subscribe:intent",
         move |s: SocketRef, TryData(v): TryData<Value>| {
-            let sh = sh.clone();
-            async move {
-                let v = v.unwrap_or(Value::Null);
-                let Some(id) = plausible_intent_id(&v) else {
-                    return invalid(&s, &v);
-                };
-                // Join first: an intent that does not exist yet may appear later.
-                sh.fusion.with(s.id, |c| c.intents.insert(id.clone()));
-                let current = lock(&sh.script)
-                    .world()
-                    .intent(&id)
-                    .map(|i| i.formatted.clone());
-                let _ = match current {
-                    Some(f) => s.emit("intent:status", &f),
-                    None => s.emit("intent:not_found", &json!({"intentId": id})),
-                };
-            }
+            subscribe_intent(&sh, &s, v.unwrap_or(Value::Null));
+            std::future::ready(())
         },
     );
     let sh = shared.clone();
     s.on(
         "unsubscribe:intent",
         move |s: SocketRef, TryData(v): TryData<Value>| {
-            let sh = sh.clone();
-            async move {
-                let v = v.unwrap_or(Value::Null);
-                match plausible_intent_id(&v) {
-                    Some(id) => {
-                        sh.fusion.with(s.id, |c| c.intents.remove(&id));
-                    }
-                    None => invalid(&s, &v),
+            let v = v.unwrap_or(Value::Null);
+            match plausible_intent_id(&v) {
+                Some(id) => {
+                    sh.fusion.with(s.id, |c| c.intents.remove(&id));
                 }
+                None => invalid(&s, &v),
             }
+            std::future::ready(())
         },
     );
     let sh = shared.clone();
     s.on("subscribe:all", move |s: SocketRef| {
-        let sh = sh.clone();
-        async move {
-            sh.fusion.with(s.id, |c| c.all = true);
-            let stats = lock(&sh.script).world().mempool_stats();
-            let _ = s.emit("mempool:stats", &stats);
-        }
+        sh.fusion.with(s.id, |c| c.all = true);
+        let stats = lock(&sh.script).world().mempool_stats();
+        let _ = s.emit("mempool:stats", &stats);
+        std::future::ready(())
     });
     let sh = shared.clone();
     s.on("unsubscribe:all", move |s: SocketRef| {
-        let sh = sh.clone();
-        async move {
-            sh.fusion.with(s.id, |c| c.all = false);
-        }
+        sh.fusion.with(s.id, |c| c.all = false);
+        std::future::ready(())
     });
-    s.on("ping", move |s: SocketRef| async move {
+    s.on("ping", move |s: SocketRef| {
         let _ = s.emit("pong", &json!({"timestamp": now_iso()}));
+        std::future::ready(())
     });
     let sh = shared.clone();
     s.on_disconnect(move |s: SocketRef| {
