@@ -39,20 +39,26 @@ pub enum WriterMsg {
 pub async fn run(store: Store, mut rx: mpsc::Receiver<WriterMsg>) {
     let mut batch = WriteBatch::new();
     let mut events_in_batch = 0usize;
+    // When the open batch must be written at the latest: set by its first message, so a
+    // steady trickle can't postpone the write (a per-message timeout would).
+    let mut deadline: Option<tokio::time::Instant> = None;
     loop {
-        let msg = if batch.is_empty() {
-            rx.recv().await
-        } else {
-            match tokio::time::timeout(MAX_DELAY, rx.recv()).await {
+        let msg = match deadline {
+            None => rx.recv().await,
+            Some(d) => match tokio::time::timeout_at(d, rx.recv()).await {
                 Ok(m) => m,
                 Err(_) => {
                     flush(&store, &mut batch).await;
                     events_in_batch = 0;
+                    deadline = None;
                     continue;
                 }
-            }
+            },
         };
         let Some(msg) = msg else { break };
+        if deadline.is_none() {
+            deadline = Some(tokio::time::Instant::now() + MAX_DELAY);
+        }
         match msg {
             WriterMsg::Event(event, applied, state) => {
                 batch.push_event(
@@ -67,12 +73,14 @@ pub async fn run(store: Store, mut rx: mpsc::Receiver<WriterMsg>) {
             WriterMsg::CatchUp(connection, gateway, rest) => {
                 flush(&store, &mut batch).await;
                 events_in_batch = 0;
+                deadline = None;
                 catch_up(&store, &connection, gateway, &rest).await;
             }
         }
         if events_in_batch >= MAX_BATCH {
             flush(&store, &mut batch).await;
             events_in_batch = 0;
+            deadline = None;
         }
     }
     flush(&store, &mut batch).await;
