@@ -71,12 +71,24 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     };
 
     let shutdown = CancellationToken::new();
+    // Subscribe the recorder before anything connects, so the recording starts with the
+    // first frame.
+    let tap = gatewatch_net::FrameTap::default();
+    let mut recorder = match &args.record {
+        Some(path) => Some(crate::record::Recorder::start(
+            path,
+            &tap,
+            shutdown.clone(),
+        )?),
+        None => None,
+    };
     let engine = Engine::start(
         EngineOptions {
             config,
             config_file,
             db,
             notifier,
+            frames: Some(tap),
             ..Default::default()
         },
         shutdown.clone(),
@@ -87,14 +99,6 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     }
 
     let mut updates = engine.subscribe();
-    let mut recorder = match &args.record {
-        Some(path) => Some(crate::record::Recorder::start(
-            path,
-            engine.frames(),
-            shutdown.clone(),
-        )?),
-        None => None,
-    };
 
     {
         let shutdown = shutdown.clone();

@@ -43,6 +43,9 @@ pub struct EngineOptions {
     pub notifier: Option<Arc<dyn Notifier>>,
     /// Options of the embedded simulator in demo mode.
     pub demo: gatewatch_sim::SimOptions,
+    /// The frame tap the connectors write to. Pass one to subscribe before anything
+    /// connects (a recording must not miss the first frames); `None` makes a new one.
+    pub frames: Option<FrameTap>,
 }
 
 /// Something that happened, for subscribers (UI, CLI).
@@ -113,6 +116,7 @@ pub struct Engine {
     sim_control: Option<gatewatch_sim::SimControl>,
     writer_done: Option<tokio::sync::oneshot::Receiver<()>>,
     config: Config,
+    notifier: Option<Arc<dyn Notifier>>,
 }
 
 impl Engine {
@@ -165,7 +169,7 @@ impl Engine {
         let alerts = Arc::new(Mutex::new(alert_engine));
 
         let (updates, _) = broadcast::channel(UPDATE_CHANNEL);
-        let frames = FrameTap::new(8_192);
+        let frames = opts.frames.unwrap_or_else(|| FrameTap::new(8_192));
         let (net_tx, net_rx) = mpsc::channel(NET_CHANNEL);
 
         // Resolve every credential before starting anything: a config error starts nothing.
@@ -207,7 +211,7 @@ impl Engine {
             alerts: alerts.clone(),
             updates: updates.clone(),
             conns: conns.clone(),
-            notifier: opts.notifier,
+            notifier: opts.notifier.clone(),
             writer: writer_tx,
             catchup: CatchUp::new(&config, &config_file),
             ticks: Default::default(),
@@ -228,6 +232,7 @@ impl Engine {
             sim_control,
             writer_done,
             config,
+            notifier: opts.notifier,
         })
     }
 
@@ -325,6 +330,10 @@ impl Engine {
     pub async fn shutdown(mut self) {
         self.shutdown.cancel();
         self.tracker.wait().await;
+        if let Some(n) = self.notifier.take() {
+            // Deliver what is queued (a liquidation raised just before exit still shows).
+            let _ = tokio::task::spawn_blocking(move || n.close(Duration::from_secs(3))).await;
+        }
         if let Some(done) = self.writer_done.take() {
             let _ = done.await;
         }
