@@ -23,7 +23,7 @@ GW_NODE_MIN_MINOR=19
 
 # The system packages Tauri's Linux build needs.
 GW_APT_BUILD=(libwebkit2gtk-4.1-dev build-essential pkg-config libssl-dev libxdo-dev
-  libayatana-appindicator3-dev librsvg2-dev curl ca-certificates)
+  libayatana-appindicator3-dev librsvg2-dev libdbus-1-dev curl ca-certificates)
 # What the tests add: a virtual display, screenshots, WebDriver for WebKitGTK, a private
 # session bus with a mock notification daemon, and chromium for the UI's Playwright tests.
 GW_APT_TEST=(xvfb xauth x11-utils imagemagick webkit2gtk-driver python3-dbusmock dbus
