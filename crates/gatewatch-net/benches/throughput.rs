@@ -1,1 +1,530 @@
-fn main() {}
+//! Throughput benchmark (issue 4 item 6): events/s and client CPU per event, through decode
+//! and reduce, for a Dimes Socket.IO stream and an Axisor raw-WebSocket stream, beside
+//! (a) a bare tokio-tungstenite reader parsing the same frames into `serde_json::Value` (the
+//! ceiling), (b) Node's `socket.io-client` and (c) `rust_socketio` (async) on the same
+//! Socket.IO stream.
+//!
+//! `cargo bench -p gatewatch-net --bench throughput` (env: `GATEWATCH_BENCH_EVENTS`, default
+//! 200000; `GATEWATCH_BENCH_ROUNDS`, default 3). The emitter runs in a child process (this
+//! binary re-executed) that replays pre-encoded frames as fast as the client reads, so the
+//! numbers measure the clients, not a server sharing their cores.
+
+use std::process::Stdio;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::{anyhow, bail, Context, Result};
+use futures_util::{FutureExt, SinkExt, StreamExt};
+use gatewatch_core::reduce::Reducer;
+use gatewatch_core::GatewayKind;
+use gatewatch_net::{ConnectorSpec, FrameTap, NetEvent, Secret};
+use serde_json::{json, Value};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
+use tokio::net::TcpListener;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_util::sync::CancellationToken;
+
+const SERVE_ENV: &str = "GATEWATCH_BENCH_SERVE";
+const NS: &str = "/v1/ws/prediction-markets/positions";
+const KEY: &str = "dm_sbx_skey_bench";
+
+fn events_wanted() -> usize {
+    std::env::var("GATEWATCH_BENCH_EVENTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200_000)
+}
+
+// ---------------------------------------------------------------------------------------
+// The emitter (child process).
+
+const DIMES_TYPES: [(&str, &str); 10] = [
+    ("position.created", "pending"),
+    ("position.opening", "pending"),
+    ("position.opened", "open"),
+    ("position.force_unwound", "open"),
+    ("position.close_requested", "closing"),
+    ("position.closed", "closed"),
+    ("position.settled", "settled"),
+    ("position.liquidated", "liquidated"),
+    ("position.reverted", "cancelled"),
+    ("position.cancelled", "cancelled"),
+];
+
+fn dimes_frames(n: usize) -> Vec<String> {
+    (0..n)
+        .map(|i| {
+            let (ty, status) = DIMES_TYPES[i % DIMES_TYPES.len()];
+            let env = json!({
+                "id": format!("evt_{i:08}"),
+                "type": ty,
+                "created_at": format!("2025-06-01T10:{:02}:{:02}.000Z", (i / 60) % 60, i % 60),
+                "data": {
+                    "id": format!("dm_pos_{:05}", (i / 10) % 5000),
+                    "status": status,
+                    "market_id": "mkt_btc_100k_2025",
+                    "side": if i % 2 == 0 { "yes" } else { "no" },
+                    "entry": {"price": "0.4210", "size": "125.00", "collateral": "50.00"},
+                    "current": {"price": "0.4475", "value": "55.94"},
+                    "risk": {"leverage": "2.5", "liquidation_price": "0.1804"},
+                    "fees": {"open": "0.25"}
+                }
+            });
+            format!(r#"42{NS},["{ty}",{env}]"#)
+        })
+        .collect()
+}
+
+fn axisor_frames(n: usize) -> Vec<String> {
+    const SYMBOLS: [&str; 4] = ["BTC_USD", "ETH_USD", "SOL_USD", "XRP_USD"];
+    (0..n)
+        .map(|i| {
+            let sym = SYMBOLS[i % SYMBOLS.len()];
+            let v = if i % 2 == 0 {
+                json!({"type":"market_data_update","channel":"market_data","data":{
+                    "symbol": sym, "price": 43250.5 + (i % 1000) as f64, "change": -1249.5,
+                    "changePercent": -2.81, "volume": 1250000.0, "high24h": 44500.0,
+                    "low24h": 42800.0, "timestamp": format!("2025-01-06T10:{:02}:{:02}Z", (i / 60) % 60, i % 60)}})
+            } else {
+                json!({"type":"position_status_update","channel":"positions","data":{
+                    "userId":"user_123","position":{"id": format!("pos_{}", (i / 2) % 2000),
+                    "symbol": sym, "side":"long","size":1000,"entryPrice":43000,"currentPrice":43500,
+                    "margin":100,"leverage":10,"pnl":500,"distanceToLiquidation":0.92,"isAtRisk":false,
+                    "updatedAt": format!("2025-01-06T10:{:02}:{:02}Z", (i / 60) % 60, i % 60)}}})
+            };
+            v.to_string()
+        })
+        .collect()
+}
+
+async fn serve() -> Result<()> {
+    let n = events_wanted();
+    let dimes = Arc::new(dimes_frames(n));
+    let axisor = Arc::new(axisor_frames(n));
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    println!("{}", json!({"port": listener.local_addr()?.port()}));
+    tokio::spawn(async {
+        // Exit with the parent (stdin closes).
+        let mut sink = Vec::new();
+        let _ = tokio::io::stdin().read_to_end(&mut sink).await;
+        std::process::exit(0);
+    });
+    loop {
+        let (tcp, _) = listener.accept().await?;
+        let (dimes, axisor) = (dimes.clone(), axisor.clone());
+        tokio::spawn(async move {
+            let mut path = String::new();
+            let cb = |req: &tokio_tungstenite::tungstenite::handshake::server::Request, resp| {
+                path = req.uri().path().to_owned();
+                Ok(resp)
+            };
+            let Ok(mut ws) = tokio_tungstenite::accept_hdr_async(tcp, cb).await else {
+                return;
+            };
+            let frames = if path.starts_with("/socket.io") {
+                let open = r#"0{"sid":"bench","upgrades":[],"pingInterval":25000,"pingTimeout":60000,"maxPayload":1000000}"#;
+                if ws.send(Message::text(open)).await.is_err() {
+                    return;
+                }
+                // Wait for the namespace connect, then accept it.
+                let ns = loop {
+                    match ws.next().await {
+                        Some(Ok(Message::Text(t))) if t.starts_with("40") => {
+                            let rest = &t[2..];
+                            break if rest.starts_with('/') {
+                                rest.split(',').next().unwrap_or("/").to_owned()
+                            } else {
+                                "/".to_owned()
+                            };
+                        }
+                        Some(Ok(_)) => continue,
+                        _ => return,
+                    }
+                };
+                let ack = if ns == "/" {
+                    r#"40{"sid":"n"}"#.to_owned()
+                } else {
+                    format!(r#"40{ns},{{"sid":"n"}}"#)
+                };
+                if ws.send(Message::text(ack)).await.is_err() {
+                    return;
+                }
+                dimes
+            } else {
+                let hello = r#"{"type":"connection","status":"connected","userId":"user_123"}"#;
+                if ws.send(Message::text(hello)).await.is_err() {
+                    return;
+                }
+                axisor
+            };
+            for (i, f) in frames.iter().enumerate() {
+                if ws.feed(Message::text(f.as_str())).await.is_err() {
+                    return;
+                }
+                if i % 256 == 255 && ws.flush().await.is_err() {
+                    return;
+                }
+            }
+            let _ = ws.flush().await;
+            // Keep the socket open until the client leaves.
+            while let Some(Ok(_)) = ws.next().await {}
+        });
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Measurement.
+
+/// CPU time of this process (user + system), from /proc (Linux; 100 ticks/s).
+fn cpu_time() -> Duration {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let after = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+    let f: Vec<u64> = after
+        .split_whitespace()
+        .map(|x| x.parse().unwrap_or(0))
+        .collect();
+    let ticks = f.get(11).copied().unwrap_or(0) + f.get(12).copied().unwrap_or(0);
+    Duration::from_millis(ticks * 10)
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Sample {
+    events: usize,
+    wall: Duration,
+    cpu: Duration,
+}
+
+impl Sample {
+    fn rate(&self) -> f64 {
+        self.events as f64 / self.wall.as_secs_f64()
+    }
+    fn cpu_us_per_event(&self) -> f64 {
+        self.cpu.as_secs_f64() * 1e6 / self.events as f64
+    }
+}
+
+/// Marks the span from the first event to the last.
+struct Span {
+    t0: Instant,
+    c0: Duration,
+}
+
+impl Span {
+    fn start() -> Self {
+        Self {
+            t0: Instant::now(),
+            c0: cpu_time(),
+        }
+    }
+    fn end(self, events: usize) -> Sample {
+        Sample {
+            events,
+            wall: self.t0.elapsed(),
+            cpu: cpu_time().saturating_sub(self.c0),
+        }
+    }
+}
+
+/// (a) The ceiling: read frames and parse each into a `serde_json::Value`, nothing else.
+async fn bare(port: u16, socketio: bool, n: usize) -> Result<Sample> {
+    let url = if socketio {
+        format!("ws://127.0.0.1:{port}/socket.io/?EIO=4&transport=websocket")
+    } else {
+        format!("ws://127.0.0.1:{port}/ws")
+    };
+    let (mut ws, _) = tokio_tungstenite::connect_async(url).await?;
+    if socketio {
+        ws.next().await.context("open")??;
+        ws.send(Message::text(format!(r#"40{NS},{{"apiKey":"{KEY}"}}"#)))
+            .await?;
+        ws.next().await.context("ack")??;
+    } else {
+        ws.next().await.context("hello")??;
+    }
+    let mut count = 0;
+    let mut span = None;
+    while let Some(msg) = ws.next().await {
+        let Message::Text(t) = msg? else { continue };
+        let json = if socketio {
+            t.find('[').map(|i| &t[i..]).unwrap_or("")
+        } else {
+            &t[..]
+        };
+        let v: Value = serde_json::from_str(json)?;
+        std::hint::black_box(&v);
+        if count == 0 {
+            span = Some(Span::start());
+        }
+        count += 1;
+        if count == n {
+            break;
+        }
+    }
+    let _ = ws.close(None).await;
+    span.map(|s| s.end(n - 1)).context("no events")
+}
+
+/// Gatewatch: the connector (decode included) + the reducer, as the engine runs them.
+async fn gatewatch(port: u16, socketio: bool, n: usize) -> Result<Sample> {
+    let spec = if socketio {
+        let mut s = ConnectorSpec::new(
+            "bench-dimes",
+            GatewayKind::DimesPartner,
+            format!("ws://127.0.0.1:{port}{NS}"),
+        );
+        s.credential = Some(Secret::new(KEY));
+        s
+    } else {
+        let mut s = ConnectorSpec::new(
+            "bench-axisor",
+            GatewayKind::Axisor,
+            format!("ws://127.0.0.1:{port}/ws"),
+        );
+        s.credential = Some(Secret::new("eyJ.bench.jwt"));
+        s
+    };
+    let (tx, mut rx) = tokio::sync::mpsc::channel(1024);
+    let shutdown = CancellationToken::new();
+    let handle = gatewatch_net::spawn(spec, tx, FrameTap::default(), shutdown.clone());
+    let mut reducer = Reducer::new();
+    let mut count = 0;
+    let mut span = None;
+    let mut errors = 0;
+    while let Some(ev) = rx.recv().await {
+        match ev {
+            NetEvent::Event(ev) => {
+                std::hint::black_box(reducer.apply(&ev));
+                if count == 0 {
+                    span = Some(Span::start());
+                }
+                count += 1;
+                if count == n {
+                    break;
+                }
+            }
+            NetEvent::DecodeError { error, .. } => {
+                errors += 1;
+                if errors == 1 {
+                    eprintln!("decode error in bench stream: {error}");
+                }
+            }
+            NetEvent::State { state, .. } if state.is_final() => bail!("connector ended: {state}"),
+            _ => {}
+        }
+    }
+    let sample = span.map(|s| s.end(n - 1)).context("no events");
+    shutdown.cancel();
+    handle.join().await;
+    sample
+}
+
+/// (c) rust_socketio 0.6 (async), one `on_any` callback counting events.
+async fn rust_socketio(port: u16, n: usize) -> Result<Sample> {
+    use rust_socketio::asynchronous::ClientBuilder;
+    use rust_socketio::TransportType;
+    let count = Arc::new(AtomicU64::new(0));
+    let span: Arc<Mutex<Option<Span>>> = Arc::new(Mutex::new(None));
+    let done = Arc::new(tokio::sync::Notify::new());
+    let result: Arc<Mutex<Option<Sample>>> = Arc::new(Mutex::new(None));
+    let (c, s, d, r) = (count.clone(), span.clone(), done.clone(), result.clone());
+    let client = ClientBuilder::new(format!("http://127.0.0.1:{port}/"))
+        .namespace(NS)
+        .transport_type(TransportType::Websocket)
+        .auth(json!({"apiKey": KEY}))
+        .on_any(move |_event, payload, _client| {
+            std::hint::black_box(&payload);
+            let k = c.fetch_add(1, Ordering::Relaxed) + 1;
+            if k == 1 {
+                if let Ok(mut g) = s.lock() {
+                    *g = Some(Span::start());
+                }
+            } else if k == n as u64 {
+                if let (Ok(mut g), Ok(mut out)) = (s.lock(), r.lock()) {
+                    *out = g.take().map(|sp| sp.end(n - 1));
+                }
+                d.notify_one();
+            }
+            async {}.boxed()
+        })
+        .connect()
+        .await
+        .map_err(|e| anyhow!("rust_socketio connect: {e}"))?;
+    tokio::time::timeout(Duration::from_secs(120), done.notified())
+        .await
+        .context("rust_socketio did not receive every event")?;
+    let _ = client.disconnect().await;
+    let sample = result.lock().map_err(|_| anyhow!("lock"))?.take();
+    sample.context("no sample")
+}
+
+/// (b) Node socket.io-client in its own process (reports its own CPU).
+async fn node(port: u16, n: usize) -> Result<Sample> {
+    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/node");
+    let out = tokio::process::Command::new("node")
+        .arg("ref/sio-client-bench.mjs")
+        .arg(format!("http://127.0.0.1:{port}"))
+        .arg(NS)
+        .arg(n.to_string())
+        .arg(KEY)
+        .current_dir(dir)
+        .stderr(Stdio::inherit())
+        .output()
+        .await?;
+    let v: Value = serde_json::from_slice(&out.stdout)
+        .with_context(|| format!("node output: {}", String::from_utf8_lossy(&out.stdout)))?;
+    Ok(Sample {
+        events: v["events"].as_u64().context("events")? as usize - 1,
+        wall: Duration::from_secs_f64(v["secs"].as_f64().context("secs")?),
+        cpu: Duration::from_secs_f64(v["cpu_ms"].as_f64().context("cpu")? / 1000.0),
+    })
+}
+
+fn median(mut xs: Vec<f64>) -> f64 {
+    xs.sort_by(|a, b| a.total_cmp(b));
+    xs.get(xs.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
+fn main() -> Result<()> {
+    let rt = tokio::runtime::Runtime::new()?;
+    if std::env::var_os(SERVE_ENV).is_some() {
+        return rt.block_on(serve());
+    }
+    rt.block_on(run())
+}
+
+/// Where the time goes, in memory, per Dimes frame: JSON parse of the Socket.IO array,
+/// redaction check, decode, reduce.
+fn breakdown(n: usize) {
+    use gatewatch_core::{decode, DecodeContext, Decoded, WireMessage};
+    let frames = dimes_frames(n);
+    let per = |t: Instant| t.elapsed().as_secs_f64() * 1e6 / n as f64;
+    let t = Instant::now();
+    let parsed: Vec<Vec<Value>> = frames
+        .iter()
+        .map(|f| f.find('[').map(|i| &f[i..]).unwrap_or("[]"))
+        .map(|j| serde_json::from_str(j).unwrap_or_default())
+        .collect();
+    let parse_us = per(t);
+    let t = Instant::now();
+    for f in &frames {
+        std::hint::black_box(gatewatch_core::redact::redact_text(f));
+    }
+    let redact_us = per(t);
+    let ctx = DecodeContext {
+        connection: "b".into(),
+        gateway: GatewayKind::DimesPartner,
+        received_at: chrono::Utc::now(),
+    };
+    let t = Instant::now();
+    let events: Vec<_> = parsed
+        .iter()
+        .filter_map(|items| {
+            let name = items.first()?.as_str()?;
+            match decode(
+                &ctx,
+                WireMessage::SocketIo {
+                    event: name,
+                    args: items.get(1..)?,
+                },
+            ) {
+                Ok(Decoded::Event(e)) => Some(e),
+                _ => None,
+            }
+        })
+        .collect();
+    let decode_us = per(t);
+    let mut reducer = Reducer::new();
+    let t = Instant::now();
+    for e in &events {
+        std::hint::black_box(reducer.apply(e));
+    }
+    let reduce_us = per(t);
+    println!(
+        "in-memory cost per Dimes frame: JSON parse {parse_us:.2} µs, redaction check {redact_us:.2} µs, decode {decode_us:.2} µs, reduce {reduce_us:.2} µs ({} events decoded)",
+        events.len()
+    );
+}
+
+async fn run() -> Result<()> {
+    let n = events_wanted();
+    breakdown(n);
+    let rounds: usize = std::env::var("GATEWATCH_BENCH_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3);
+    let mut child = tokio::process::Command::new(std::env::current_exe()?)
+        .env(SERVE_ENV, "1")
+        .env("GATEWATCH_BENCH_EVENTS", n.to_string())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()?;
+    let stdout = child.stdout.take().context("stdout")?;
+    let mut line = String::new();
+    BufReader::new(stdout).read_line(&mut line).await?;
+    let port = serde_json::from_str::<Value>(&line)?["port"]
+        .as_u64()
+        .context("port")? as u16;
+    let has_node = std::process::Command::new("node")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !has_node {
+        eprintln!("*** node not found: the Node socket.io-client column is missing ***");
+    }
+
+    let names = [
+        "socketio: bare tokio-tungstenite -> Value (ceiling)",
+        "socketio: gatewatch-net decode + reduce",
+        "socketio: Node socket.io-client",
+        "socketio: rust_socketio 0.6 async",
+        "raw: bare tokio-tungstenite -> Value (ceiling)",
+        "raw: gatewatch-net decode + reduce (Axisor)",
+    ];
+    let mut samples: Vec<Vec<Sample>> = vec![Vec::new(); names.len()];
+    for round in 0..rounds {
+        eprintln!("round {}/{rounds} ({n} events per client)", round + 1);
+        samples[0].push(bare(port, true, n).await?);
+        samples[1].push(gatewatch(port, true, n).await?);
+        if has_node {
+            samples[2].push(node(port, n).await?);
+        }
+        samples[3].push(rust_socketio(port, n).await?);
+        samples[4].push(bare(port, false, n).await?);
+        samples[5].push(gatewatch(port, false, n).await?);
+    }
+    println!();
+    println!("{n} events per client, {rounds} rounds, median; CPU = client process user+sys");
+    println!("{:<52} {:>12} {:>14}", "client", "events/s", "CPU µs/event");
+    let mut rate = Vec::new();
+    let mut cpu = Vec::new();
+    for (name, s) in names.iter().zip(&samples) {
+        let r = median(s.iter().map(Sample::rate).collect());
+        let c = median(s.iter().map(Sample::cpu_us_per_event).collect());
+        rate.push(r);
+        cpu.push(c);
+        if s.is_empty() {
+            println!("{name:<52} {:>12} {:>14}", "-", "-");
+        } else {
+            println!("{name:<52} {r:>12.0} {c:>14.2}");
+        }
+    }
+    println!();
+    if has_node {
+        println!(
+            "Socket.IO: gatewatch-net / Node socket.io-client = {:.2}x events/s, {:.2}x less CPU per event (target >= 2x)",
+            rate[1] / rate[2],
+            cpu[2] / cpu[1]
+        );
+    }
+    println!(
+        "Socket.IO: gatewatch-net / rust_socketio = {:.2}x events/s",
+        rate[1] / rate[3]
+    );
+    println!(
+        "raw: gatewatch-net / bare reader = {:.0}% (target >= 50%)",
+        100.0 * rate[5] / rate[4]
+    );
+    Ok(())
+}
