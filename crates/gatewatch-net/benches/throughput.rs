@@ -115,6 +115,8 @@ async fn serve() -> Result<()> {
         let (dimes, axisor) = (dimes.clone(), axisor.clone());
         tokio::spawn(async move {
             let mut path = String::new();
+            // The callback's signature is tungstenite's.
+            #[allow(clippy::result_large_err)]
             let cb = |req: &tokio_tungstenite::tungstenite::handshake::server::Request, resp| {
                 path = req.uri().path().to_owned();
                 Ok(resp)
