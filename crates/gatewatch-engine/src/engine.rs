@@ -192,6 +192,14 @@ impl Engine {
         drop(net_tx);
         let conns = Arc::new(RwLock::new(conns));
 
+        if let Some(store) = &store {
+            tracker.spawn(retention(
+                store.clone(),
+                retention_policy(&config),
+                shutdown.clone(),
+            ));
+        }
+
         let (writer_tx, writer_done) = match &store {
             Some(store) => {
                 let (tx, rx) = mpsc::channel(writer::CHANNEL);
@@ -416,6 +424,35 @@ pub async fn replay(
         .map(|r| r.entities().cloned().collect())
         .unwrap_or_default();
     Ok((report, states))
+}
+
+/// The event log's caps from the config's `[store]` section (defaults: 30 days, 2,000,000
+/// events). Entities are never pruned.
+fn retention_policy(config: &Config) -> gatewatch_store::Retention {
+    let mut r = gatewatch_store::Retention::default();
+    if let Some(days) = config.store.retention_days {
+        r.max_age = Duration::from_secs(u64::from(days) * 24 * 3600);
+    }
+    if let Some(n) = config.store.max_events {
+        r.max_events = n;
+    }
+    r
+}
+
+/// How often the event log is pruned while running (and once at start).
+const PRUNE_EVERY: Duration = Duration::from_secs(600);
+
+async fn retention(store: Store, policy: gatewatch_store::Retention, shutdown: CancellationToken) {
+    let mut every = tokio::time::interval(PRUNE_EVERY);
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = every.tick() => match store.prune(&policy).await {
+                Ok(report) => tracing::debug!(?report, "event log pruned"),
+                Err(e) => tracing::warn!(error = %e, "pruning the event log failed"),
+            },
+        }
+    }
 }
 
 fn status_of(c: &Conn, now: chrono::DateTime<Utc>) -> ConnectionStatus {
