@@ -23,19 +23,19 @@ VERSION_SELECTOR = '[data-testid="app-version"], #app-version'
 
 def find_version(session: Session, version: str) -> Optional[str]:
     """Text of the element showing the version, or None while the page is still loading."""
-    for using, value in (
-        ("css selector", VERSION_SELECTOR),
-        ("xpath", f"//*[contains(normalize-space(text()), '{version}')]"),
-    ):
+    try:
+        element = session.find("css selector", VERSION_SELECTOR)
+    except WebDriverError:
+        element = None
+    if element is None:
+        # No element with the agreed id: accept any element whose own text has the version.
         try:
-            text = session.text(session.find(using, value))
+            element = session.find("xpath", f"//*[contains(normalize-space(text()), '{version}')]")
         except WebDriverError:
-            continue
-        if version in text:
-            if using != "css selector":
-                print(f"note: version found by text, not by {VERSION_SELECTOR}", file=sys.stderr)
-            return text
-    return None
+            return None
+        print(f"note: version found by its text, not by {VERSION_SELECTOR}", file=sys.stderr)
+    text = session.text(element)
+    return text if version in text else None
 
 
 def main() -> int:

@@ -14,6 +14,7 @@ Every wait is bounded and polls a condition; none sleeps for a fixed time hoping
 from __future__ import annotations
 
 import base64
+from http.client import RemoteDisconnected
 import json
 import os
 import shutil
@@ -59,21 +60,32 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def http(method: str, url: str, body: Any = None, timeout_s: float = 60) -> Any:
-    """One JSON request; returns the answer's `value`, raises WebDriverError on an error answer."""
+def http(method: str, url: str, body: Any = None, timeout_s: float = 60, retries: int = 2) -> Any:
+    """One JSON request; returns the answer's `value`, raises WebDriverError on an error answer.
+
+    tauri-driver forwards each request over a pooled keep-alive connection to WebKitWebDriver;
+    when WebKitWebDriver has closed that connection, tauri-driver drops ours without an answer
+    ("Remote end closed connection"). The request never reached the browser, so it is sent
+    again, at most `retries` times.
+    """
     data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(url, data=data, method=method)
-    request.add_header("Content-Type", "application/json; charset=utf-8")
-    try:
-        with urllib.request.urlopen(request, timeout=timeout_s) as response:
-            payload = json.loads(response.read() or b"{}")
-    except urllib.error.HTTPError as error:
+    for attempt in range(retries + 1):
+        request = urllib.request.Request(url, data=data, method=method)
+        request.add_header("Content-Type", "application/json; charset=utf-8")
         try:
-            value = json.loads(error.read() or b"{}").get("value", {})
-        except ValueError:
-            value = {}
-        message = value.get("message") if isinstance(value, dict) else None
-        raise WebDriverError(f"{method} {url}: HTTP {error.code}: {message or value}") from None
+            with urllib.request.urlopen(request, timeout=timeout_s) as response:
+                payload = json.loads(response.read() or b"{}")
+            break
+        except urllib.error.HTTPError as error:
+            try:
+                value = json.loads(error.read() or b"{}").get("value", {})
+            except ValueError:
+                value = {}
+            message = value.get("message") if isinstance(value, dict) else None
+            raise WebDriverError(f"{method} {url}: HTTP {error.code}: {message or value}") from None
+        except (RemoteDisconnected, ConnectionResetError):
+            if attempt == retries:
+                raise
     return payload.get("value") if isinstance(payload, dict) else payload
 
 
@@ -192,7 +204,9 @@ class TauriDriver:
         # request may be refused while WebKitWebDriver itself is still starting.
         created = wait_until(
             "a WebDriver session",
-            lambda: http("POST", f"{self.base_url}/session", capabilities, timeout_s=timeout_s),
+            lambda: http(
+                "POST", f"{self.base_url}/session", capabilities, timeout_s=timeout_s, retries=0
+            ),
             timeout_s,
         )
         if not isinstance(created, dict) or "sessionId" not in created:
