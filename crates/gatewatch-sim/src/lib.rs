@@ -148,10 +148,14 @@ pub async fn start(opts: SimOptions, shutdown: CancellationToken) -> Result<Simu
     }
 
     tasks.spawn(runner::run(shared.clone()));
+    // One drop timer per server: `--drop-every dimes` names two kinds of one server.
+    let mut drop_timers = std::collections::BTreeSet::new();
     for kind in gatewatch_core::event::GatewayKind::ALL {
         let spec = shared.opts.faults.get(kind);
         if let Some(every) = spec.drop_every {
-            tasks.spawn(runner::drop_every(shared.clone(), kind, every));
+            if drop_timers.insert(hub::server_of(kind)) {
+                tasks.spawn(runner::drop_every(shared.clone(), kind, every));
+            }
         }
         if let Some(after) = spec.silent_after {
             tasks.spawn(runner::silent_after(shared.clone(), kind, after));
