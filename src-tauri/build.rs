@@ -3,7 +3,24 @@
 
 /// Every `#[tauri::command]` the shell registers. A command missing here has no permission and
 /// the ACL rejects it at run time; keep this list and `generate_handler!` in step.
-const COMMANDS: &[&str] = &["app_info"];
+const COMMANDS: &[&str] = &[
+    "app_info",
+    "snapshot",
+    "subscribe_live",
+    "lookup_intent",
+    "subscribe_intent",
+    "search_events",
+    "export_events",
+    "set_inspector_paused",
+    "list_connections",
+    "save_connection",
+    "remove_connection",
+    "test_connection",
+    "get_alert_thresholds",
+    "set_alert_thresholds",
+    "set_muted",
+    "notification_history",
+];
 
 fn main() {
     // `generate_context!` embeds `ui/dist` when the crate compiles, but nothing tells cargo
