@@ -1,0 +1,204 @@
+"""Desktop end-to-end test: the real app, driven through its real window (tauri-driver +
+WebKitWebDriver), running on its embedded simulator (no config file).
+
+It checks, with bounded waits:
+  1. the page shows the version and the "demo data" banner (snapshot().demo is true);
+  2. a position card appears (data from the engine, through the live Channel);
+  3. a Dimes position the test saw open or pending turns "liquidated" (the simulator's default
+     scenario liquidates the first Dimes position within the first minute) and moves to the
+     History section;
+  4. the inspector lists frames, an intent looked up by id shows its timeline from SQLite;
+then takes a screenshot of every view (WebDriver screenshot of the webview).
+
+Run inside a display and a private session bus (tests/suites/60-desktop-e2e.sh does that):
+    python3 tests/desktop/e2e.py --app target/debug/gatewatch-app --shots assets/screenshots
+Exit status 0 on success; otherwise a message on stderr says which step failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from typing import Any, Optional
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from webdriver import Session, TauriDriver, WebDriverError, http, wait_until  # noqa: E402
+
+VIEWS = ["positions", "intents", "lobbies", "inspector", "notifications", "settings"]
+
+# Every card's identity and badge, read in one round trip.
+CARDS_JS = """
+return Array.from(document.querySelectorAll('[data-testid="position-card"]')).map(c => ({
+  id: c.dataset.id, venue: c.dataset.venue, status: c.dataset.status,
+  history: !!c.closest('[data-testid="history-positions"]'),
+}));
+"""
+
+
+def step(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def click(session: Session, element: str) -> None:
+    http("POST", f"{session.url}/element/{element}/click", {})
+
+
+def type_into(session: Session, element: str, text: str) -> None:
+    http("POST", f"{session.url}/element/{element}/clear", {})
+    http("POST", f"{session.url}/element/{element}/value", {"text": text})
+
+
+def cards(session: Session) -> list[dict[str, Any]]:
+    value = session.execute(CARDS_JS)
+    return value if isinstance(value, list) else []
+
+
+def count(session: Session, selector: str) -> int:
+    return int(session.execute(f"return document.querySelectorAll({json.dumps(selector)}).length;") or 0)
+
+
+def open_tab(session: Session, view: str) -> None:
+    click(session, session.wait_for_element("css selector", f'[data-testid="tab-{view}"]'))
+    # The tab is selected once the panel says so; bounded.
+    wait_until(
+        f"the {view} tab to open",
+        lambda: True
+        if session.execute(
+            f"return document.querySelector('[data-testid=\"tab-{view}\"]').getAttribute('aria-selected');"
+        )
+        == "true"
+        else None,
+        10,
+    )
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    report: dict[str, Any] = {}
+    with TauriDriver(log_path=args.driver_log) as driver:
+        with driver.session(args.app, timeout_s=args.timeout) as session:
+            t0 = time.monotonic()
+            version = wait_until(
+                "the version in the header",
+                lambda: (lambda t: t if args.version in t else None)(
+                    session.text(session.find("css selector", "#app-version"))
+                ),
+                args.timeout,
+            )
+            step(f"header: {version!r}")
+            banner = session.text(session.wait_for_element("css selector", '[data-testid="demo-banner"]', args.timeout))
+            step(f"demo banner: {banner!r}")
+            report["demo_banner"] = banner
+
+            # 2. A position card appears.
+            first = wait_until("a position card", lambda: cards(session) or None, args.timeout)
+            report["first_card_s"] = round(time.monotonic() - t0, 1)
+            step(f"first card after {report['first_card_s']} s: {first[0]}")
+
+            # 3. A Dimes position seen live turns liquidated (and moves to History).
+            seen_live: set[str] = set()
+
+            def liquidated() -> Optional[dict[str, Any]]:
+                for card in cards(session):
+                    if card.get("venue") != "dimes":
+                        continue
+                    if card.get("status") == "liquidated":
+                        if card.get("id") in seen_live:
+                            return card
+                    else:
+                        seen_live.add(str(card.get("id")))
+                return None
+
+            card = wait_until("a Dimes card seen live to turn liquidated", liquidated, args.liquidation_timeout)
+            report["liquidated_s"] = round(time.monotonic() - t0, 1)
+            report["liquidated_card"] = card
+            step(f"liquidated after {report['liquidated_s']} s: {card}")
+            if not card.get("history"):
+                raise WebDriverError(f"liquidated card {card['id']} is not in the History section")
+            badge = session.text(
+                session.find(
+                    "css selector",
+                    f'[data-testid="history-positions"] [data-id="{card["id"]}"] [data-testid="status-badge"]',
+                )
+            )
+            if badge.strip() != "liquidated":
+                raise WebDriverError(f"badge reads {badge!r}, not 'liquidated'")
+            os.makedirs(args.shots, exist_ok=True)
+            session.screenshot(os.path.join(args.shots, "app-positions.png"))
+
+            # The gateway strip, and one connection's details.
+            tiles = count(session, '[data-testid^="gateway-"]')
+            report["gateway_tiles"] = tiles
+            if tiles < 6:
+                raise WebDriverError(f"{tiles} gateway tiles, expected 6")
+            click(session, session.find("css selector", '[data-testid="gateway-dimes-partner"]'))
+            wait_until("the connection details", lambda: count(session, "dialog[open]") or None, 10)
+            session.screenshot(os.path.join(args.shots, "app-gateway-details.png"))
+            click(session, session.find("css selector", 'dialog[open] [aria-label="Close details"]'))
+            wait_until("the details to close", lambda: True if count(session, "dialog[open]") == 0 else None, 10)
+
+            # 4a. The inspector lists frames.
+            open_tab(session, "inspector")
+            rows = wait_until("frames in the inspector", lambda: count(session, '[data-testid="frame-row"]') or None, 30)
+            report["inspector_rows_in_dom"] = rows
+            step(f"inspector: {rows} rows in the DOM")
+            session.screenshot(os.path.join(args.shots, "app-inspector.png"))
+
+            # 4b. An intent from the live stream, looked up by id: timeline from SQLite.
+            open_tab(session, "intents")
+            intent_id = wait_until(
+                "an intent on the live stream",
+                lambda: session.execute(
+                    "const b = document.querySelector('ul.recent button');"
+                    "return b ? b.textContent.trim() : null;"
+                ),
+                60,
+            )
+            field = session.find("css selector", '[data-testid="intent-input"]')
+            type_into(session, field, str(intent_id))
+            click(session, session.find("css selector", '[data-testid="intent-lookup"]'))
+            events = wait_until(
+                "the intent's timeline",
+                lambda: count(session, '[data-testid="intent-timeline"] > li') or None,
+                30,
+            )
+            report["intent"] = {"id": intent_id, "timeline_events": events}
+            step(f"intent {intent_id}: {events} events in the timeline")
+            session.screenshot(os.path.join(args.shots, "app-intents.png"))
+
+            for view in ["lobbies", "notifications", "settings"]:
+                open_tab(session, view)
+                if view == "lobbies":
+                    wait_until("a lobby", lambda: count(session, '[data-testid="lobby"]') or None, 60)
+                session.screenshot(os.path.join(args.shots, f"app-{view}.png"))
+            report["screenshots"] = sorted(f for f in os.listdir(args.shots) if f.startswith("app-"))
+    return report
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--app", required=True, help="path of the gatewatch-app binary")
+    parser.add_argument("--version", default="", help="the version the header must show")
+    parser.add_argument("--shots", required=True, help="directory for app-<view>.png")
+    parser.add_argument("--driver-log", help="append tauri-driver's output here")
+    parser.add_argument("--report", help="write what was measured here (JSON)")
+    parser.add_argument("--timeout", type=float, default=60, help="seconds per ordinary wait")
+    parser.add_argument("--liquidation-timeout", type=float, default=90, help="seconds to wait for the liquidation")
+    args = parser.parse_args()
+    try:
+        report = run(args)
+    except (WebDriverError, OSError, ValueError) as error:
+        print(f"desktop e2e failed: {error}", file=sys.stderr)
+        return 1
+    print(json.dumps(report, indent=2))
+    if args.report:
+        with open(args.report, "w", encoding="utf-8") as out:
+            json.dump(report, out, indent=2)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
