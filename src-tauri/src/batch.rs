@@ -128,13 +128,13 @@ fn push_bounded<T>(list: &mut Vec<T>, item: T) {
     list.push(item);
 }
 
-/// The toast an update shows, if any: the engine's own toasts, one per alert (same id scheme
-/// as `Toast::from(&Alert)`, so history and live never show one twice) and one per server
-/// error (Hashi's `error` messages, Axisor's codes).
+/// The toast an update shows, if any: the engine's own toasts (notifications, notices,
+/// proofs, failed intents…) and one per server error (Hashi's `error` messages, Axisor's
+/// codes). Alerts are not toasts: they have their own list (and OS notifications), and the
+/// event behind a warning alert often has its toast already.
 pub fn toast_of(update: &Update, gateways: &Gateways) -> Option<Toast> {
     match update {
         Update::Toast(toast) => Some(Toast::clone(toast)),
-        Update::Alert(alert) => Some(Toast::from(alert.as_ref())),
         Update::ServerError {
             connection,
             code,
@@ -182,19 +182,6 @@ pub fn alert_row(a: &Alert) -> AlertRow {
         body: a.body.clone(),
         at: a.at,
         notified_os: a.os_notify,
-    }
-}
-
-/// The toast form of a stored alert (same id as the live one).
-pub fn alert_toast(a: &AlertRow) -> Toast {
-    Toast {
-        id: format!("alert:{}", a.id),
-        severity: a.severity,
-        connection: a.connection.clone(),
-        gateway: a.gateway,
-        title: a.title.clone(),
-        body: a.body.clone(),
-        at: a.at,
     }
 }
 
@@ -357,15 +344,28 @@ mod tests {
     }
 
     #[test]
-    fn alerts_become_rows_and_toasts_with_the_history_id() {
+    fn alerts_become_rows_not_toasts() {
         let mut pending = Pending::default();
         pending.apply(&Update::Alert(Arc::new(alert("a1"))));
         let batch = pending.take(Vec::new(), 0).expect("an alert");
         assert_eq!(batch.alerts.len(), 1);
+        assert_eq!(batch.alerts[0].id, "a1");
+        assert_eq!(batch.alerts[0].entity_kind, Some(EntityKind::Position));
         assert_eq!(batch.alerts[0].entity_id.as_deref(), Some("dm_pos_1"));
         assert!(batch.alerts[0].notified_os);
-        assert_eq!(batch.toasts.len(), 1);
-        assert_eq!(batch.toasts[0].id, alert_toast(&batch.alerts[0]).id);
+        assert!(batch.toasts.is_empty());
+    }
+
+    fn toast(n: usize) -> Update {
+        Update::Toast(Arc::new(Toast {
+            id: format!("toast:{n}"),
+            severity: gatewatch_core::Severity::Info,
+            connection: "dimes-customer".into(),
+            gateway: GatewayKind::DimesCustomer,
+            title: "Order fulfillment retrying".into(),
+            body: String::new(),
+            at: Utc::now(),
+        }))
     }
 
     #[test]
@@ -377,6 +377,7 @@ mod tests {
             message: "no such lobby".into(),
         });
         for n in 0..(MAX_PENDING_NOTICES + 5) {
+            pending.apply(&toast(n));
             pending.apply(&Update::Alert(Arc::new(alert(&format!("a{n}")))));
         }
         let batch = pending.take(Vec::new(), 0).expect("toasts");
@@ -384,8 +385,10 @@ mod tests {
         assert_eq!(batch.alerts.len(), MAX_PENDING_NOTICES);
         let last = batch.alerts.last().expect("alerts");
         assert_eq!(last.id, format!("a{}", MAX_PENDING_NOTICES + 4));
+        let last = batch.toasts.last().expect("toasts");
+        assert_eq!(last.id, format!("toast:{}", MAX_PENDING_NOTICES + 4));
         // The server error was the oldest notice, so the storm pushed it out...
-        assert!(batch.toasts.iter().all(|t| t.id.starts_with("alert:")));
+        assert!(batch.toasts.iter().all(|t| t.id.starts_with("toast:")));
         // ...but alone it is a toast naming the gateway's code.
         pending.apply(&Update::ServerError {
             connection: ConnectionId::new("hashi"),

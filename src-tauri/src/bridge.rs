@@ -626,23 +626,10 @@ impl Bridge {
         Ok(())
     }
 
-    /// Toasts of this session and alerts from the store, newest first.
+    /// The toasts of this session (across engine restarts), newest first. Stored alerts come
+    /// with the snapshot; toasts are not stored.
     pub async fn notification_history(&self) -> Result<Vec<Toast>, AppError> {
-        let mut all: Vec<Toast> = lock(&self.inner.history).iter().cloned().collect();
-        if let Ok(store) = self.store().await {
-            all.extend(
-                store
-                    .alerts(HISTORY as u32)
-                    .await?
-                    .iter()
-                    .map(batch::alert_toast),
-            );
-        }
-        let mut seen = std::collections::HashSet::new();
-        all.retain(|t| seen.insert(t.id.clone()));
-        all.sort_by(|a, b| b.at.cmp(&a.at));
-        all.truncate(HISTORY);
-        Ok(all)
+        Ok(lock(&self.inner.history).iter().cloned().collect())
     }
 }
 

@@ -52,6 +52,34 @@ def type_into(session: Session, element: str, text: str) -> None:
     http("POST", f"{session.url}/element/{element}/value", {"text": text})
 
 
+def settle(session: Session) -> None:
+    """Wait two animation frames, so a screenshot shows the page after its last update."""
+    http(
+        "POST",
+        f"{session.url}/execute/async",
+        {
+            "script": "const done = arguments[arguments.length - 1];"
+            "requestAnimationFrame(() => requestAnimationFrame(() => done(true)));",
+            "args": [],
+        },
+    )
+
+
+def clear_toasts(session: Session) -> None:
+    """Dismiss the toasts on screen (through their own buttons), so a view's screenshot shows
+    the view; the ones dismissed stay in the Notifications history."""
+    session.execute(
+        "document.querySelectorAll('[data-testid=\"toast\"] button.close').forEach(b => b.click());"
+    )
+
+
+def shot(session: Session, directory: str, name: str, keep_toasts: bool = False) -> None:
+    if not keep_toasts:
+        clear_toasts(session)
+    settle(session)
+    session.screenshot(os.path.join(directory, f"app-{name}.png"))
+
+
 def cards(session: Session) -> list[dict[str, Any]]:
     value = session.execute(CARDS_JS)
     return value if isinstance(value, list) else []
@@ -127,7 +155,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             if badge.strip() != "liquidated":
                 raise WebDriverError(f"badge reads {badge!r}, not 'liquidated'")
             os.makedirs(args.shots, exist_ok=True)
-            session.screenshot(os.path.join(args.shots, "app-positions.png"))
+            # The board with the toasts of the liquidation as they popped up.
+            shot(session, args.shots, "positions", keep_toasts=True)
 
             # The gateway strip, and one connection's details.
             tiles = count(session, '[data-testid^="gateway-"]')
@@ -136,7 +165,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 raise WebDriverError(f"{tiles} gateway tiles, expected 6")
             click(session, session.find("css selector", '[data-testid="gateway-dimes-partner"]'))
             wait_until("the connection details", lambda: count(session, "dialog[open]") or None, 10)
-            session.screenshot(os.path.join(args.shots, "app-gateway-details.png"))
+            shot(session, args.shots, "gateway-details")
             click(session, session.find("css selector", 'dialog[open] [aria-label="Close details"]'))
             wait_until("the details to close", lambda: True if count(session, "dialog[open]") == 0 else None, 10)
 
@@ -145,7 +174,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             rows = wait_until("frames in the inspector", lambda: count(session, '[data-testid="frame-row"]') or None, 30)
             report["inspector_rows_in_dom"] = rows
             step(f"inspector: {rows} rows in the DOM")
-            session.screenshot(os.path.join(args.shots, "app-inspector.png"))
+            # Select the newest frame: the detail pane shows it as pretty JSON.
+            rows_now = session.execute(
+                "const r = document.querySelectorAll('[data-testid=\"frame-row\"]'); r[r.length - 1].click(); return r.length;"
+            )
+            step(f"selected the last of {rows_now} rows")
+            shot(session, args.shots, "inspector")
 
             # 4b. An intent from the live stream, looked up by id: timeline from SQLite.
             open_tab(session, "intents")
@@ -167,13 +201,17 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             )
             report["intent"] = {"id": intent_id, "timeline_events": events}
             step(f"intent {intent_id}: {events} events in the timeline")
-            session.screenshot(os.path.join(args.shots, "app-intents.png"))
+            shot(session, args.shots, "intents")
 
-            for view in ["lobbies", "notifications", "settings"]:
+            ready = {
+                "lobbies": '[data-testid="lobby"]',
+                "notifications": '[data-testid="notification-history"]',
+                "settings": '[data-testid="add-connection"]',
+            }
+            for view, selector in ready.items():
                 open_tab(session, view)
-                if view == "lobbies":
-                    wait_until("a lobby", lambda: count(session, '[data-testid="lobby"]') or None, 60)
-                session.screenshot(os.path.join(args.shots, f"app-{view}.png"))
+                wait_until(f"the {view} view", lambda: count(session, selector) or None, 60)
+                shot(session, args.shots, view)
             report["screenshots"] = sorted(f for f in os.listdir(args.shots) if f.startswith("app-"))
     return report
 
