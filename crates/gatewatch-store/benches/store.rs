@@ -86,6 +86,7 @@ async fn main() -> anyhow::Result<()> {
         written += n;
     }
     let wall = wall.elapsed();
+
     let b = stats(batch_times);
     let db_size = std::fs::metadata(&path)?.len();
     println!("## gatewatch-store benchmark\n");

@@ -16,6 +16,13 @@ pub struct StoreOptions {
     pub busy_timeout: Duration,
     /// Create the file (and its directory) when missing. Off for read-only commands.
     pub create_if_missing: bool,
+    /// How long the background checkpointer lets committed batches gather in the WAL before
+    /// copying them into the database file (one pair of fsyncs per interval, not per batch).
+    pub checkpoint_interval: Duration,
+    /// WAL length (in 4 KiB pages) past which the writer stops relying on the background
+    /// checkpointer and restarts the WAL itself before its next batch, so the file stays
+    /// bounded even when ingest never pauses.
+    pub wal_limit_pages: i64,
 }
 
 impl Default for StoreOptions {
@@ -24,6 +31,9 @@ impl Default for StoreOptions {
             max_connections: 4,
             busy_timeout: Duration::from_secs(5),
             create_if_missing: true,
+            checkpoint_interval: Duration::from_millis(250),
+            // 256 MiB.
+            wal_limit_pages: 65_536,
         }
     }
 }

@@ -13,12 +13,44 @@ use crate::model::{AlertRow, BatchReport, ConnectionRow, EventOutcome, WriteBatc
 use crate::project::{self, ColValue};
 use crate::{ms, Store, StoreError};
 
-/// Rows per multi-row `INSERT` (14 parameters each, far below SQLite's 32,766 limit).
-const EVENT_CHUNK: usize = 500;
-/// Rows per multi-row entity / typed-table statement (at most 21 parameters each).
-const ENTITY_CHUNK: usize = 500;
-/// Rows per multi-row frame `INSERT`.
-const FRAME_CHUNK: usize = 1000;
+/// Row counts multi-row statements are built for. sqlx caches prepared statements per
+/// connection by SQL text, and preparing a multi-row statement of a few hundred rows costs
+/// milliseconds: a statement sized to each batch's exact row count would be prepared anew
+/// every batch. Splitting into these sizes keeps the set of SQL texts small and cached
+/// (at most 13 parameters × 256 rows, far below SQLite's 32,766 limit).
+const TIERS: [usize; 5] = [256, 64, 16, 4, 1];
+/// Upserts (where writing a row twice is harmless) pad their last chunk up to this size by
+/// repeating its last row rather than descending to the smallest tiers: fewer statements.
+const PAD_TO: usize = 16;
+
+/// `0..n` split into chunks of [`TIERS`] sizes, largest first: `(start, len)`. With `pad`,
+/// a remainder below [`PAD_TO`] becomes one chunk to be padded to `PAD_TO` rows.
+fn plan(n: usize, pad: bool) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    for tier in TIERS {
+        if pad && tier < PAD_TO {
+            break;
+        }
+        while n - at >= tier {
+            out.push((at, tier));
+            at += tier;
+        }
+    }
+    if at < n {
+        out.push((at, n - at));
+    }
+    out
+}
+
+/// The items of one planned chunk; padded chunks repeat their last row up to [`PAD_TO`].
+fn chunk_rows<T>(items: &[T], (start, len): (usize, usize), pad: bool) -> impl Iterator<Item = &T> {
+    let chunk = &items[start..start + len];
+    let extra = if pad && len < PAD_TO { PAD_TO - len } else { 0 };
+    chunk
+        .iter()
+        .chain(chunk.last().into_iter().cycle().take(extra))
+}
 
 /// The `applied` column's spelling of the reducer's verdict.
 pub(crate) fn applied_str(a: Applied) -> &'static str {
@@ -54,28 +86,81 @@ impl Store {
         if batch.is_empty() {
             return Ok(report);
         }
-        // Serialize before taking the write lock.
+        // Serialize before taking the write lock (duplicates too: cheaper than a second
+        // pass, and they are rare).
         let payloads = batch
             .events
             .iter()
             .map(|e| payload_text(&e.event.payload))
             .collect::<Result<Vec<_>, _>>()?;
 
+        if let Some(c) = self.checkpoint.as_deref().filter(|c| c.over_limit()) {
+            c.restart(&self.pool).await;
+        }
         // IMMEDIATE: take the write lock up front, so a reader-turned-writer can't deadlock
         // with another writer; the busy timeout makes concurrent writers queue.
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
 
-        let mut inserted: HashMap<String, i64> = HashMap::with_capacity(batch.events.len());
-        let indices: Vec<usize> = (0..batch.events.len()).collect();
-        for chunk in indices.chunks(EVENT_CHUNK) {
+        // Which keys the log already holds (an indexed lookup each; usually none). Holding
+        // the write lock since BEGIN IMMEDIATE, nothing can add one before our INSERT.
+        let mut keys: Vec<&str> = batch
+            .events
+            .iter()
+            .map(|e| e.event.dedupe_key.as_str())
+            .collect();
+        keys.sort_unstable();
+        keys.dedup();
+        let mut seen: HashSet<&str> = HashSet::new();
+        for part in plan(keys.len(), true) {
+            let mut qb: QueryBuilder<'_, Sqlite> =
+                QueryBuilder::new("SELECT dedupe_key FROM events WHERE dedupe_key IN (");
+            let mut sep = qb.separated(", ");
+            for k in chunk_rows(&keys, part, true) {
+                sep.push_bind(*k);
+            }
+            qb.push(")");
+            let found: Vec<(String,)> = qb.build_query_as().fetch_all(&mut *tx).await?;
+            for (k,) in found {
+                if let Ok(i) = keys.binary_search(&k.as_str()) {
+                    seen.insert(keys[i]);
+                }
+            }
+        }
+
+        // Outcomes in batch order: the first event with a new key is stored, with the next
+        // rowid assigned here (explicitly, so no `RETURNING` stream is needed to learn it);
+        // any later event with the same key (a duplicate within the batch) is not.
+        let (max_id,): (i64,) = sqlx::query_as("SELECT coalesce(max(id), 0) FROM events")
+            .fetch_one(&mut *tx)
+            .await?;
+        let mut next_id = max_id;
+        let mut event_ids: Vec<Option<i64>> = Vec::with_capacity(batch.events.len());
+        let mut new_events: Vec<(i64, usize)> = Vec::with_capacity(batch.events.len());
+        for (i, be) in batch.events.iter().enumerate() {
+            if seen.insert(be.event.dedupe_key.as_str()) {
+                next_id += 1;
+                report.outcomes.push(EventOutcome::Inserted { id: next_id });
+                report.inserted += 1;
+                report.last_event_id = Some(next_id);
+                event_ids.push(Some(next_id));
+                new_events.push((next_id, i));
+            } else {
+                report.outcomes.push(EventOutcome::Duplicate);
+                report.duplicates += 1;
+                event_ids.push(None);
+            }
+        }
+        for part in plan(new_events.len(), false) {
             let mut qb: QueryBuilder<'_, Sqlite> = QueryBuilder::new(
-                "INSERT INTO events (dedupe_key, connection, gateway, event_type, external_id, \
-                 entity_kind, entity_id, severity, created_at, received_at, at, applied, payload) ",
+                "INSERT INTO events (id, dedupe_key, connection, gateway, event_type, \
+                 external_id, entity_kind, entity_id, severity, created_at, received_at, at, \
+                 applied, payload) ",
             );
-            qb.push_values(chunk, |mut b, &i| {
+            qb.push_values(chunk_rows(&new_events, part, false), |mut b, &(id, i)| {
                 let be = &batch.events[i];
                 let e = &be.event;
-                b.push_bind(e.dedupe_key.as_str())
+                b.push_bind(id)
+                    .push_bind(e.dedupe_key.as_str())
                     .push_bind(e.connection.as_str())
                     .push_bind(e.gateway.as_str())
                     .push_bind(e.event_type.as_str())
@@ -89,28 +174,7 @@ impl Store {
                     .push_bind(be.applied.map(applied_str))
                     .push_bind(payloads[i].as_str());
             });
-            qb.push(" ON CONFLICT (dedupe_key) DO NOTHING RETURNING id, dedupe_key");
-            let rows: Vec<(i64, String)> = qb.build_query_as().fetch_all(&mut *tx).await?;
-            inserted.extend(rows.into_iter().map(|(id, key)| (key, id)));
-        }
-
-        // Outcomes in batch order: the first event holding a returned key is the stored one;
-        // any later event with the same key (a duplicate within the batch) is not.
-        let mut event_ids: Vec<Option<i64>> = Vec::with_capacity(batch.events.len());
-        for be in &batch.events {
-            match inserted.remove(&be.event.dedupe_key) {
-                Some(id) => {
-                    report.outcomes.push(EventOutcome::Inserted { id });
-                    report.inserted += 1;
-                    report.last_event_id = report.last_event_id.max(Some(id));
-                    event_ids.push(Some(id));
-                }
-                None => {
-                    report.outcomes.push(EventOutcome::Duplicate);
-                    report.duplicates += 1;
-                    event_ids.push(None);
-                }
-            }
+            qb.build().execute(&mut *tx).await?;
         }
 
         // Entity states: the last state per entity in the batch is the one to keep; every
@@ -159,9 +223,9 @@ impl Store {
             }
         }
 
-        for chunk in batch.frames.chunks(FRAME_CHUNK) {
-            insert_frames(&mut tx, chunk).await?;
-            report.frames += chunk.len() as u64;
+        for (start, len) in plan(batch.frames.len(), false) {
+            insert_frames(&mut tx, &batch.frames[start..start + len]).await?;
+            report.frames += len as u64;
         }
         for alert in &batch.alerts {
             upsert_alert(&mut tx, alert).await?;
@@ -171,6 +235,9 @@ impl Store {
             upsert_connection(&mut tx, row).await?;
         }
         tx.commit().await?;
+        if let Some(c) = &self.checkpoint {
+            c.committed();
+        }
         Ok(report)
     }
 
@@ -215,13 +282,13 @@ pub(crate) async fn upsert_entities(
         })
         .collect::<Result<Vec<_>, StoreError>>()?;
     let mut written: HashSet<(String, String, String)> = HashSet::with_capacity(pending.len());
-    for chunk in pending.chunks(ENTITY_CHUNK) {
+    for part in plan(pending.len(), true) {
         let mut qb: QueryBuilder<'_, Sqlite> = QueryBuilder::new(
             "INSERT INTO entities (venue, kind, id, connection, gateway, status, rank, \
              finalizing, terminal, stale, last_event_type, updated_at, first_seen_at, \
              events_applied, last_event_id, data) ",
         );
-        qb.push_values(chunk, |mut b, p| {
+        qb.push_values(chunk_rows(&pending, part, true), |mut b, p| {
             let s = p.state;
             b.push_bind(s.key.venue.as_str())
                 .push_bind(s.key.entity.kind.as_str())
@@ -308,13 +375,13 @@ async fn upsert_typed(
             }
         }
     }
-    for chunk in positions.chunks(ENTITY_CHUNK) {
+    for part in plan(positions.len(), true) {
         let mut qb: QueryBuilder<'_, Sqlite> = QueryBuilder::new(
             "INSERT OR REPLACE INTO positions (venue, id, connection, market, side, size, entry, \
              current_value, pnl, leverage, margin, distance_to_liquidation, at_risk, status, \
              finalizing, closed, stale, last_event_type, created_at, updated_at) ",
         );
-        qb.push_values(chunk, |mut b, (p, v)| {
+        qb.push_values(chunk_rows(&positions, part, true), |mut b, (p, v)| {
             b.push_bind(p.state.key.venue.as_str())
                 .push_bind(p.state.key.entity.id.as_str())
                 .push_bind(v.connection.as_str())
@@ -338,38 +405,41 @@ async fn upsert_typed(
         });
         qb.build().execute(&mut *conn).await?;
     }
-    for chunk in intents.chunks(ENTITY_CHUNK) {
+    for part in plan(intents.len(), true) {
         let mut qb: QueryBuilder<'_, Sqlite> = QueryBuilder::new(
             "INSERT OR REPLACE INTO intents (id, connection, status, proof_status, solver, \
              from_chain, to_chain, amount, htlc_state, tx_hashes, error, failure_reason, \
              terminal, stale, created_at, updated_at) ",
         );
-        qb.push_values(chunk, |mut b, (p, v, htlc, txs)| {
-            b.push_bind(v.id.as_str())
-                .push_bind(v.connection.as_str())
-                .push_bind(v.status.as_deref())
-                .push_bind(v.proof_status.as_deref())
-                .push_bind(v.solver.as_deref())
-                .push_bind(v.from_chain.as_deref())
-                .push_bind(v.to_chain.as_deref())
-                .push_bind(v.amount.as_deref())
-                .push_bind(htlc.as_deref())
-                .push_bind(txs.as_deref())
-                .push_bind(v.error.as_deref())
-                .push_bind(v.failure_reason.as_deref())
-                .push_bind(v.terminal)
-                .push_bind(p.state.stale)
-                .push_bind(ms(v.created_at))
-                .push_bind(ms(v.updated_at));
-        });
+        qb.push_values(
+            chunk_rows(&intents, part, true),
+            |mut b, (p, v, htlc, txs)| {
+                b.push_bind(v.id.as_str())
+                    .push_bind(v.connection.as_str())
+                    .push_bind(v.status.as_deref())
+                    .push_bind(v.proof_status.as_deref())
+                    .push_bind(v.solver.as_deref())
+                    .push_bind(v.from_chain.as_deref())
+                    .push_bind(v.to_chain.as_deref())
+                    .push_bind(v.amount.as_deref())
+                    .push_bind(htlc.as_deref())
+                    .push_bind(txs.as_deref())
+                    .push_bind(v.error.as_deref())
+                    .push_bind(v.failure_reason.as_deref())
+                    .push_bind(v.terminal)
+                    .push_bind(p.state.stale)
+                    .push_bind(ms(v.created_at))
+                    .push_bind(ms(v.updated_at));
+            },
+        );
         qb.build().execute(&mut *conn).await?;
     }
-    for chunk in contracts.chunks(ENTITY_CHUNK) {
+    for part in plan(contracts.len(), true) {
         let mut qb: QueryBuilder<'_, Sqlite> = QueryBuilder::new(
             "INSERT OR REPLACE INTO contracts (id, connection, lobby_id, stage, terminal, \
              updated_at) ",
         );
-        qb.push_values(chunk, |mut b, (_, v)| {
+        qb.push_values(chunk_rows(&contracts, part, true), |mut b, (_, v)| {
             b.push_bind(v.id.as_str())
                 .push_bind(v.connection.as_str())
                 .push_bind(v.lobby_id.as_deref())
@@ -379,12 +449,12 @@ async fn upsert_typed(
         });
         qb.build().execute(&mut *conn).await?;
     }
-    for chunk in storage.chunks(ENTITY_CHUNK) {
+    for part in plan(storage.len(), true) {
         let mut qb: QueryBuilder<'_, Sqlite> = QueryBuilder::new(
             "INSERT OR REPLACE INTO storage_items (id, connection, contract_id, lobby_id, \
              player_id, stage, terminal, updated_at) ",
         );
-        qb.push_values(chunk, |mut b, (_, v)| {
+        qb.push_values(chunk_rows(&storage, part, true), |mut b, (_, v)| {
             b.push_bind(v.id.as_str())
                 .push_bind(v.connection.as_str())
                 .push_bind(v.contract_id.as_deref())
@@ -397,7 +467,7 @@ async fn upsert_typed(
         qb.build().execute(&mut *conn).await?;
     }
     for (table, (cols, rows)) in simple {
-        for chunk in rows.chunks(ENTITY_CHUNK) {
+        for part in plan(rows.len(), true) {
             // Only notifications keep a payload column (see the second migration).
             let with_payload = table == "notifications";
             let mut head = format!(
@@ -410,7 +480,7 @@ async fn upsert_typed(
             }
             head.push_str(") ");
             let mut qb: QueryBuilder<'_, Sqlite> = QueryBuilder::new(head);
-            qb.push_values(chunk, |mut b, p| {
+            qb.push_values(chunk_rows(&rows, part, true), |mut b, p| {
                 let s = p.state;
                 b.push_bind(s.key.venue.as_str())
                     .push_bind(s.key.entity.id.as_str())
@@ -490,13 +560,13 @@ async fn insert_intent_history(
     ids.dedup();
     type Last = (Option<String>, Option<String>);
     let mut last: HashMap<String, Last> = HashMap::with_capacity(ids.len());
-    for chunk in ids.chunks(ENTITY_CHUNK) {
+    for part in plan(ids.len(), true) {
         let mut qb: QueryBuilder<'_, Sqlite> = QueryBuilder::new(
             "SELECT intent_id, status, proof_status FROM intent_status_history WHERE id IN \
              (SELECT max(id) FROM intent_status_history WHERE intent_id IN (",
         );
         let mut sep = qb.separated(", ");
-        for id in chunk {
+        for id in chunk_rows(&ids, part, true) {
             sep.push_bind(*id);
         }
         qb.push(") GROUP BY intent_id)");
@@ -512,19 +582,22 @@ async fn insert_intent_history(
             changes.push((v, *e, *event_id));
         }
     }
-    for chunk in changes.chunks(ENTITY_CHUNK) {
+    for part in plan(changes.len(), false) {
         let mut qb: QueryBuilder<'_, Sqlite> = QueryBuilder::new(
             "INSERT INTO intent_status_history (intent_id, status, proof_status, at, event_id, \
              event_type) ",
         );
-        qb.push_values(chunk, |mut b, (v, e, event_id)| {
-            b.push_bind(v.id.as_str())
-                .push_bind(v.status.as_deref())
-                .push_bind(v.proof_status.as_deref())
-                .push_bind(ms(e.effective_time()))
-                .push_bind(*event_id)
-                .push_bind(e.event_type.as_str());
-        });
+        qb.push_values(
+            chunk_rows(&changes, part, false),
+            |mut b, (v, e, event_id)| {
+                b.push_bind(v.id.as_str())
+                    .push_bind(v.status.as_deref())
+                    .push_bind(v.proof_status.as_deref())
+                    .push_bind(ms(e.effective_time()))
+                    .push_bind(*event_id)
+                    .push_bind(e.event_type.as_str());
+            },
+        );
         qb.build().execute(&mut *conn).await?;
     }
     Ok(())
@@ -542,12 +615,12 @@ async fn insert_candles(conn: &mut SqliteConnection, event: &Event) -> Result<()
         .iter()
         .filter_map(|c| Some((project::num(c, &["time", "timestamp", "t"])?, c)))
         .collect();
-    for chunk in rows.chunks(ENTITY_CHUNK) {
+    for part in plan(rows.len(), true) {
         let mut qb: QueryBuilder<'_, Sqlite> = QueryBuilder::new(
             "INSERT OR REPLACE INTO candles (venue, symbol, timeframe, time, open, high, low, \
              close, volume) ",
         );
-        qb.push_values(chunk, |mut b, &(time, c)| {
+        qb.push_values(chunk_rows(&rows, part, true), |mut b, &(time, c)| {
             b.push_bind(event.gateway.venue())
                 .push_bind(symbol.as_str())
                 .push_bind(timeframe.as_str())
@@ -650,4 +723,74 @@ async fn upsert_connection(
     .execute(&mut *conn)
     .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every row covered once, in order, in tier-sized chunks (plus one remainder).
+    fn check(n: usize, pad: bool) {
+        let p = plan(n, pad);
+        let mut at = 0;
+        for (i, &(start, len)) in p.iter().enumerate() {
+            assert_eq!(start, at, "n={n}: chunks are contiguous");
+            let last = i + 1 == p.len();
+            let tiered = TIERS.contains(&len) && (!pad || len >= PAD_TO);
+            assert!(
+                tiered || (last && len < if pad { PAD_TO } else { 1 + 1 }),
+                "n={n} pad={pad}: chunk of {len} is neither a tier nor the last remainder"
+            );
+            at += len;
+        }
+        assert_eq!(at, n, "n={n}: all rows covered");
+    }
+
+    #[test]
+    fn plans_cover_every_row_in_a_few_cached_sizes() {
+        for n in 0..1100 {
+            check(n, false);
+            check(n, true);
+        }
+        assert_eq!(
+            plan(1000, false),
+            [
+                (0, 256),
+                (256, 256),
+                (512, 256),
+                (768, 64),
+                (832, 64),
+                (896, 64),
+                (960, 16),
+                (976, 16),
+                (992, 4),
+                (996, 4)
+            ]
+        );
+        assert_eq!(plan(21, true), [(0, 16), (16, 5)]);
+        // Statement texts in play: one per tier, plus one padded remainder size.
+        let sizes: HashSet<usize> = (0..5000)
+            .flat_map(|n| plan(n, true))
+            .map(|(_, l)| if l < PAD_TO { PAD_TO } else { l })
+            .collect();
+        assert_eq!(sizes.len(), 3);
+    }
+
+    #[test]
+    fn padding_repeats_the_last_row_only_for_short_chunks() {
+        let items: Vec<u32> = (0..21).collect();
+        let p = plan(items.len(), true);
+        let all: Vec<u32> = p
+            .iter()
+            .flat_map(|&c| chunk_rows(&items, c, true).copied())
+            .collect();
+        let mut want: Vec<u32> = (0..21).collect();
+        want.extend([20; 11]);
+        assert_eq!(all, want);
+        let exact: Vec<u32> = plan(items.len(), false)
+            .into_iter()
+            .flat_map(|c| chunk_rows(&items, c, false).copied().collect::<Vec<_>>())
+            .collect();
+        assert_eq!(exact, (0..21).collect::<Vec<_>>());
+    }
 }
