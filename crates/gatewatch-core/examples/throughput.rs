@@ -79,6 +79,34 @@ fn main() {
     let d = start.elapsed();
     println!("decode axisor (text ~{avg} B, parse + content hash): {:>8.0} events/s  {:.2} µs/event  ({ok} ok)", n as f64 / d.as_secs_f64(), us(d, n));
 
+    // The connector's redaction check on every inbound frame (nothing to redact here).
+    let dimes_text: Vec<String> = dimes_args
+        .iter()
+        .map(|(ty, args)| {
+            format!(
+                "42/v1/ws/prediction-markets/positions,{}",
+                json!([ty, args[0]])
+            )
+        })
+        .collect();
+    let start = Instant::now();
+    let clean = dimes_text
+        .iter()
+        .chain(&axisor_text)
+        .filter(|t| {
+            matches!(
+                gatewatch_core::redact::redact_text(t),
+                std::borrow::Cow::Borrowed(_)
+            )
+        })
+        .count();
+    let d = start.elapsed();
+    println!(
+        "redaction check (Dimes + Axisor frames):        {:.2} µs/frame  ({clean} of {} untouched)",
+        us(d, 2 * n),
+        2 * n
+    );
+
     // Decode + reduce, interleaved, 2,000 entities.
     let mut r = Reducer::new();
     let copy = dimes_args.clone();

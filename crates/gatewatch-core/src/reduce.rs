@@ -18,6 +18,7 @@
 //! history, with duplicates, folds to the same state as the in-order history, as long as
 //! the events carry `created_at` (otherwise `received_at`, i.e. arrival, is their time).
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet, VecDeque};
 
 use chrono::{DateTime, Utc};
@@ -259,49 +260,63 @@ fn fusion_rank(status: &str) -> u8 {
     }
 }
 
-/// The entity's object inside an event's payload (see [`EntityState::data`]).
-fn entity_fields(event: &Event) -> Map<String, Value> {
-    let obj = |v: Option<&Value>| match v {
-        Some(Value::Object(m)) => m.clone(),
-        _ => Map::new(),
-    };
+/// The entity's object inside an event's payload (see [`EntityState::data`]), borrowed
+/// from the payload whenever it sits there as is (the usual case), so that [`Slot::merge`]
+/// copies only the values that change.
+fn entity_fields(event: &Event) -> Cow<'_, Map<String, Value>> {
+    fn obj(v: Option<&Value>) -> Cow<'_, Map<String, Value>> {
+        match v {
+            Some(Value::Object(m)) => Cow::Borrowed(m),
+            _ => Cow::Owned(Map::new()),
+        }
+    }
     match event.gateway {
         GatewayKind::DimesPartner | GatewayKind::DimesCustomer => obj(event.payload.get("data")),
         GatewayKind::Hashi => obj(event.payload.get("data")),
         GatewayKind::Axisor | GatewayKind::Zkde => {
-            let fields = event_fields(&event.payload);
-            let is_top = std::ptr::eq(&*fields, &event.payload);
-            match fields.get("position") {
-                Some(p @ Value::Object(_))
-                    if event.gateway == GatewayKind::Axisor
-                        && matches!(
-                            event.event_type.as_str(),
-                            "position_status_update" | "auto_close_execution"
-                        ) =>
-                {
-                    obj(Some(p))
-                }
-                _ => {
-                    let mut m = obj(Some(&fields));
-                    if is_top {
-                        m.remove("type");
-                        m.remove("channel");
+            let is_axisor_position = event.gateway == GatewayKind::Axisor
+                && matches!(
+                    event.event_type.as_str(),
+                    "position_status_update" | "auto_close_execution"
+                );
+            match event_fields(&event.payload) {
+                Cow::Borrowed(fields) => {
+                    let is_top = std::ptr::eq(fields, &event.payload);
+                    match fields.get("position") {
+                        Some(p @ Value::Object(_)) if is_axisor_position => obj(Some(p)),
+                        _ if is_top => {
+                            let mut m = obj(Some(fields)).into_owned();
+                            m.remove("type");
+                            m.remove("channel");
+                            Cow::Owned(m)
+                        }
+                        _ => obj(Some(fields)),
                     }
-                    m
                 }
+                Cow::Owned(Value::Object(mut m)) => {
+                    if is_axisor_position && matches!(m.get("position"), Some(Value::Object(_))) {
+                        match m.remove("position") {
+                            Some(Value::Object(p)) => Cow::Owned(p),
+                            _ => Cow::Owned(Map::new()),
+                        }
+                    } else {
+                        Cow::Owned(m)
+                    }
+                }
+                Cow::Owned(_) => Cow::Owned(Map::new()),
             }
         }
         GatewayKind::Fusion => match &event.payload {
             Value::Object(m) => match m.get("data") {
-                Some(Value::Object(d)) if intent_id(&event.payload).is_none() => d.clone(),
-                _ => m.clone(),
+                Some(Value::Object(d)) if intent_id(&event.payload).is_none() => Cow::Borrowed(d),
+                _ => Cow::Borrowed(m),
             },
             Value::String(s) => {
                 let mut m = Map::new();
                 m.insert("intentId".to_owned(), Value::String(s.clone()));
-                m
+                Cow::Owned(m)
             }
-            _ => Map::new(),
+            _ => Cow::Owned(Map::new()),
         },
     }
 }
@@ -406,8 +421,8 @@ struct Slot {
 }
 
 impl Slot {
-    /// Merge an event's fields; true if `data` changed.
-    fn merge(&mut self, fields: Map<String, Value>, order: FieldOrder) -> bool {
+    /// Merge an event's fields; true if `data` changed. Only values that differ are copied.
+    fn merge(&mut self, fields: &Map<String, Value>, order: FieldOrder) -> bool {
         if !self.state.data.is_object() {
             self.state.data = Value::Object(Map::new());
         }
@@ -429,11 +444,10 @@ impl Slot {
                 if k == PARTICIPANTS_KEY {
                     continue;
                 }
-                self.field_exceptions.remove(&k);
-                if data.get(&k) != Some(&v) {
-                    data.insert(k, v);
-                    changed = true;
+                if !self.field_exceptions.is_empty() {
+                    self.field_exceptions.remove(k);
                 }
+                changed |= set_field(data, k, v);
             }
             self.field_base = order;
         } else {
@@ -441,17 +455,14 @@ impl Slot {
                 if k == PARTICIPANTS_KEY {
                     continue;
                 }
-                let newer = match (data.contains_key(&k), self.field_exceptions.get(&k)) {
+                let newer = match (data.contains_key(k), self.field_exceptions.get(k)) {
                     (false, _) => true,
                     (true, Some(o)) => *o < order,
                     (true, None) => false, // came from `field_base`, newer than us
                 };
                 if newer {
                     self.field_exceptions.insert(k.clone(), order);
-                    if data.get(&k) != Some(&v) {
-                        data.insert(k, v);
-                        changed = true;
-                    }
+                    changed |= set_field(data, k, v);
                 }
             }
         }
@@ -475,6 +486,22 @@ impl Slot {
     fn refresh_derived_status(&mut self) {
         if !self.own_status {
             self.state.status = self.state.data.get("status").and_then(value_to_string);
+        }
+    }
+}
+
+/// `data[k] = v` unless it already holds that value; true if it changed. Copies `v` (and
+/// `k` for a new key) only when it changes.
+fn set_field(data: &mut Map<String, Value>, k: &str, v: &Value) -> bool {
+    match data.get_mut(k) {
+        Some(old) if old == v => false,
+        Some(old) => {
+            old.clone_from(v);
+            true
+        }
+        None => {
+            data.insert(k.to_owned(), v.clone());
+            true
         }
     }
 }
@@ -627,7 +654,7 @@ impl Reducer {
                     first_seen_at: time,
                     events_applied: 1,
                     stale: false,
-                    data: Value::Object(fields),
+                    data: Value::Object(fields.into_owned()),
                 },
                 order,
                 own_status,
@@ -653,7 +680,7 @@ impl Reducer {
             p.observe(&event.event_type, &fields, field_order);
             slot.participants = Some(p);
         }
-        let mut changed = slot.merge(fields, field_order);
+        let mut changed = slot.merge(&fields, field_order);
         changed |= slot.set_participants();
 
         let wins = order > slot.order;
@@ -737,4 +764,108 @@ impl Reducer {
 
 fn key_hash(dedupe_key: &str) -> u64 {
     xxhash_rust::xxh3::xxh3_64(dedupe_key.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::{EventBody, Severity};
+    use serde_json::json;
+
+    /// `entity_fields` as first written (cloning every time): the borrowing version must
+    /// pick out the same object for every payload shape.
+    fn reference(event: &Event) -> Map<String, Value> {
+        let obj = |v: Option<&Value>| match v {
+            Some(Value::Object(m)) => m.clone(),
+            _ => Map::new(),
+        };
+        match event.gateway {
+            GatewayKind::DimesPartner | GatewayKind::DimesCustomer | GatewayKind::Hashi => {
+                obj(event.payload.get("data"))
+            }
+            GatewayKind::Axisor | GatewayKind::Zkde => {
+                let fields = event_fields(&event.payload);
+                let is_top = std::ptr::eq(&*fields, &event.payload);
+                match fields.get("position") {
+                    Some(p @ Value::Object(_))
+                        if event.gateway == GatewayKind::Axisor
+                            && matches!(
+                                event.event_type.as_str(),
+                                "position_status_update" | "auto_close_execution"
+                            ) =>
+                    {
+                        obj(Some(p))
+                    }
+                    _ => {
+                        let mut m = obj(Some(&fields));
+                        if is_top {
+                            m.remove("type");
+                            m.remove("channel");
+                        }
+                        m
+                    }
+                }
+            }
+            GatewayKind::Fusion => match &event.payload {
+                Value::Object(m) => match m.get("data") {
+                    Some(Value::Object(d)) if intent_id(&event.payload).is_none() => d.clone(),
+                    _ => m.clone(),
+                },
+                Value::String(s) => {
+                    let mut m = Map::new();
+                    m.insert("intentId".to_owned(), Value::String(s.clone()));
+                    m
+                }
+                _ => Map::new(),
+            },
+        }
+    }
+
+    fn event(gateway: GatewayKind, event_type: &str, payload: Value) -> Event {
+        Event {
+            connection: ConnectionId::new("t"),
+            gateway,
+            event_type: event_type.to_owned(),
+            external_id: None,
+            dedupe_key: String::new(),
+            entity: None,
+            created_at: None,
+            received_at: DateTime::<Utc>::UNIX_EPOCH,
+            severity: Severity::Info,
+            body: EventBody::Unknown,
+            payload,
+        }
+    }
+
+    #[test]
+    fn borrowed_entity_fields_match_the_cloning_version() {
+        let pos = json!({"id": "p1", "size": 3});
+        let payloads = [
+            json!({"type": "t", "channel": "c", "data": {"a": 1, "position": pos}}),
+            json!({"type": "t", "channel": "c", "data": {"a": 1}}),
+            json!({"type": "t", "timestamp": 5, "data": {"a": 1, "position": pos}}),
+            json!({"type": "t", "timestamp": 5, "data": {"a": 1, "position": 7}}),
+            json!({"type": "t", "timestamp": 5, "data": {"a": 1}}),
+            json!({"type": "t", "channel": "c", "a": 1, "position": pos}),
+            json!({"type": "t", "a": 1}),
+            json!({"type": "t", "data": 3}),
+            json!({"intentId": "i", "status": "matched"}),
+            json!({"data": {"intentId": "i"}}),
+            json!("i9"),
+            json!(4),
+            json!({"id": "e", "data": {"id": "d"}}),
+        ];
+        for g in GatewayKind::ALL {
+            for ty in ["position_status_update", "auto_close_execution", "other"] {
+                for p in &payloads {
+                    let e = event(g, ty, p.clone());
+                    assert_eq!(
+                        entity_fields(&e).into_owned(),
+                        reference(&e),
+                        "{g} {ty} {p}"
+                    );
+                }
+            }
+        }
+    }
 }
