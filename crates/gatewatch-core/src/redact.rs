@@ -115,16 +115,45 @@ pub fn is_secret_name(name: &str) -> bool {
     SECRET_NAMES.contains(&folded.as_str())
 }
 
-/// A cheap test (a few substring searches) for whether `text` might hold a secret that
-/// [`redact_text`] would remove. `false` means it certainly holds none, so hot paths can skip
-/// the full redaction.
+/// A cheap test for whether `text` might hold a secret that [`redact_text`] would remove.
+/// `false` means it certainly holds none, so hot paths can skip the full redaction.
+///
+/// One pass over the bytes: at each of a few rare-ish anchor letters (`k`, `j`, `w`, `h`,
+/// `c`, `r`, any case) it looks at the neighbours for the fragments of credential names and
+/// formats: `key` (`apiKey`, `api_key`, `Api-Key`, `key=`, `"key"`, `_skey_`), `oken`,
+/// `ookie`, `eyJ` (a JWT), `jwt`, `assw`, `uth`, `ecret`, `asic `, `earer`. It answers
+/// `true` whenever the earlier 29-substring check did (a test holds it to that), and runs
+/// on every inbound frame.
 pub fn might_contain_secret(text: &str) -> bool {
-    const MARKERS: &[&str] = &[
-        "_skey_", "eyJ", "oken", "Token", "TOKEN", "apiKey", "ApiKey", "api_key", "API_KEY",
-        "pi-Key", "PI-KEY", "earer", "EARER", "ecret", "ECRET", "assw", "ASSW", "uth", "UTH",
-        "jwt", "JWT", "key=", "Key=", "KEY=", "\"key\"", "ookie", "OOKIE", "asic ", "ASIC ",
-    ];
-    MARKERS.iter().any(|m| text.contains(m))
+    let b = text.as_bytes();
+    let at = |i: usize, pat: &[u8]| {
+        b.get(i..i + pat.len())
+            .is_some_and(|w| w.eq_ignore_ascii_case(pat))
+    };
+    let before = |i: usize, pat: &[u8]| i >= pat.len() && at(i - pat.len(), pat);
+    for (i, &c) in b.iter().enumerate() {
+        // `| 0x20` lower-cases ASCII letters; no other byte becomes one of these letters.
+        let hit = match c | 0x20 {
+            b'k' => {
+                at(i + 1, b"ey")
+                    || (before(i, b"o") && at(i + 1, b"en"))
+                    || (before(i, b"oo") && at(i + 1, b"ie"))
+            }
+            b'j' => before(i, b"ey") || at(i + 1, b"wt"),
+            b'w' => before(i, b"ass"),
+            b'h' => before(i, b"ut"),
+            b'c' => {
+                (before(i, b"e") && at(i + 1, b"ret"))
+                    || (before(i, b"asi") && b.get(i + 1) == Some(&b' '))
+            }
+            b'r' => before(i, b"ea") && at(i + 1, b"er"),
+            _ => false,
+        };
+        if hit {
+            return true;
+        }
+    }
+    false
 }
 
 /// The value of an HTTP header as it may be shown: credentials headers become `[redacted]`
@@ -553,7 +582,55 @@ fn jwt_end(bytes: &[u8], start: usize) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
     use serde_json::json;
+
+    /// The first prefilter (29 substring searches): the one-pass version must say `true`
+    /// wherever this one did.
+    fn reference_might_contain_secret(text: &str) -> bool {
+        const MARKERS: &[&str] = &[
+            "_skey_", "eyJ", "oken", "Token", "TOKEN", "apiKey", "ApiKey", "api_key", "API_KEY",
+            "pi-Key", "PI-KEY", "earer", "EARER", "ecret", "ECRET", "assw", "ASSW", "uth", "UTH",
+            "jwt", "JWT", "key=", "Key=", "KEY=", "\"key\"", "ookie", "OOKIE", "asic ", "ASIC ",
+        ];
+        MARKERS.iter().any(|m| text.contains(m))
+    }
+
+    proptest! {
+        #[test]
+        fn one_pass_prefilter_covers_every_marker(
+            pre in "[a-zA-Z_ =\"-]{0,6}",
+            marker in prop::sample::select(vec![
+                "_skey_", "eyJ", "oken", "Token", "TOKEN", "apiKey", "ApiKey", "api_key",
+                "API_KEY", "pi-Key", "PI-KEY", "earer", "EARER", "ecret", "ECRET", "assw",
+                "ASSW", "uth", "UTH", "jwt", "JWT", "key=", "Key=", "KEY=", "\"key\"",
+                "ookie", "OOKIE", "asic ", "ASIC ", "",
+            ]),
+            post in "[a-zA-Z_ =\"-]{0,6}",
+            noise in any::<String>(),
+        ) {
+            for text in [format!("{pre}{marker}{post}"), format!("{noise}{marker}"), noise.clone()] {
+                if reference_might_contain_secret(&text) {
+                    prop_assert!(might_contain_secret(&text), "missed: {text:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn prefilter_passes_document_frames_without_secrets() {
+        // The common case must stay cheap: no full redaction for ordinary event frames.
+        let frames = [
+            r#"42/v1/ws/prediction-markets/positions,["position.opened",{"id":"evt_1","type":"position.opened","data":{"id":"dm_pos_1","status":"open","entry":{"price":"0.42"}}}]"#,
+            r#"{"type":"market_data_update","channel":"market_data","data":{"symbol":"BTC_USD","price":43250.5,"high24h":44500}}"#,
+        ];
+        for f in frames {
+            assert!(!might_contain_secret(f), "{f}");
+            assert!(!reference_might_contain_secret(f), "{f}");
+        }
+        assert!(might_contain_secret(r#"40/ns,{"apiKey":"x"}"#));
+        assert!(might_contain_secret("Authorization: Bearer abc"));
+    }
 
     const KEY: &str = "dm_live_skey_CANARY0123456789abcdef";
     const JWT: &str = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJDQU5BUlkifQ.c2lnbmF0dXJlQ0FOQVJZ";
