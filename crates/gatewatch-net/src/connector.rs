@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 use futures_util::{SinkExt, StreamExt};
+use gatewatch_core::decode::decode_socketio;
 use gatewatch_core::redact::redact_text;
 use gatewatch_core::{
     decode, Control, DecodeContext, DecodeError, Decoded, Direction, Event, GatewayKind,
@@ -553,15 +554,21 @@ impl Runner {
         self.counters.heartbeat_rtt_ms.store(ms, Relaxed);
     }
 
+    /// The decode context, stamped with the current time (built once per connector: the
+    /// connection id is not cloned per frame).
     fn decode_ctx(&mut self) -> &mut DecodeContext {
-        let (connection, gateway) = (self.spec.id.clone(), self.spec.kind);
-        let ctx = self.ctx.get_or_insert_with(|| DecodeContext {
-            connection,
-            gateway,
-            received_at: Utc::now(),
-        });
-        ctx.received_at = Utc::now();
-        ctx
+        let now = Utc::now();
+        match &mut self.ctx {
+            Some(ctx) => {
+                ctx.received_at = now;
+                ctx
+            }
+            slot @ None => slot.insert(DecodeContext {
+                connection: self.spec.id.clone(),
+                gateway: self.spec.kind,
+                received_at: now,
+            }),
+        }
     }
 
     async fn on_raw_text(&mut self, s: &mut Session, raw: &str) -> Result<Flow, WsError> {
@@ -705,24 +712,33 @@ impl Runner {
                         return Ok(Flow::Continue);
                     }
                 };
-                let kind = self.spec.kind;
-                let wire = WireMessage::SocketIo {
-                    event: args.name(),
-                    args: args.args(),
-                };
-                match decode(self.decode_ctx(), wire) {
+                let (name, args) = args.into_parts();
+                // Owned arguments move into the event's payload (no deep copy).
+                match decode_socketio(self.decode_ctx(), &name, args) {
                     Ok(Decoded::Event(ev)) => {
                         self.on_event(ev).await;
                         Ok(Flow::Continue)
                     }
                     Ok(Decoded::Control(c)) => self.on_control(s, c).await,
-                    Err(err) => match gateway::sniff(kind, wire) {
-                        Some(c) => self.on_control(s, c).await,
-                        None => {
-                            self.report_decode_error(err, packet).await;
-                            Ok(Flow::Continue)
+                    Err(err) => {
+                        // Cold path: parse again for the control-message sniffer.
+                        let sniffed = EventArgs::parse(data).ok().and_then(|a| {
+                            gateway::sniff(
+                                self.spec.kind,
+                                WireMessage::SocketIo {
+                                    event: a.name(),
+                                    args: a.args(),
+                                },
+                            )
+                        });
+                        match sniffed {
+                            Some(c) => self.on_control(s, c).await,
+                            None => {
+                                self.report_decode_error(err, packet).await;
+                                Ok(Flow::Continue)
+                            }
                         }
-                    },
+                    }
                 }
             }
             Sio::Invalid => Ok(Flow::Continue),

@@ -152,6 +152,19 @@ impl EventArgs {
     pub(crate) fn args(&self) -> &[Value] {
         self.items.get(1..).unwrap_or(&[])
     }
+
+    /// The name and the arguments, owned (for `decode_socketio`, which moves them into the
+    /// event instead of copying).
+    pub(crate) fn into_parts(mut self) -> (String, Vec<Value>) {
+        let name = match self.items.first_mut() {
+            Some(Value::String(s)) => std::mem::take(s),
+            _ => String::new(),
+        };
+        if !self.items.is_empty() {
+            self.items.remove(0);
+        }
+        (name, self.items)
+    }
 }
 
 fn nsp_prefix(out: &mut String, nsp: &str) {
@@ -195,6 +208,18 @@ mod tests {
     use serde_json::json;
 
     const NS: &str = "/v1/ws/prediction-markets/positions";
+
+    #[test]
+    fn event_args_hand_over_name_and_arguments() {
+        let a = EventArgs::parse(r#"["position.opened",{"id":"e1"},2]"#).expect("event");
+        assert_eq!(a.name(), "position.opened");
+        assert_eq!(a.args(), &[json!({"id": "e1"}), json!(2)]);
+        let (name, args) = a.into_parts();
+        assert_eq!(name, "position.opened");
+        assert_eq!(args, vec![json!({"id": "e1"}), json!(2)]);
+        let (name, args) = EventArgs::parse(r#"["ping"]"#).expect("event").into_parts();
+        assert_eq!((name.as_str(), args.len()), ("ping", 0));
+    }
 
     #[test]
     fn engineio_packets() {
