@@ -587,12 +587,14 @@ impl Bridge {
     /// Change the thresholds of every connection, live; kept in the config file when there is one.
     pub async fn set_alert_thresholds(&self, t: AlertThresholds) -> Result<(), AppError> {
         settings::validate_thresholds(&t)?;
-        let _guard = self.inner.config_lock.lock().await;
         {
+            // Not under `config_lock`: waiting for a starting engine while holding the lock
+            // its start needs would never end.
             let running = self.running().await?;
             running.engine.set_thresholds(None, t);
         }
         *lock(&self.inner.thresholds) = t;
+        let _guard = self.inner.config_lock.lock().await;
         let (path, text) = self.read_config_text()?;
         if !text.trim().is_empty() {
             let file = path.display().to_string();
