@@ -5,7 +5,8 @@
 //! Socket.IO stream.
 //!
 //! `cargo bench -p gatewatch-net --bench throughput` (env: `GATEWATCH_BENCH_EVENTS`, default
-//! 200000; `GATEWATCH_BENCH_ROUNDS`, default 3). The emitter runs in a child process (this
+//! 200000; `GATEWATCH_BENCH_ROUNDS`, default 3; `GATEWATCH_BENCH_ONLY=gatewatch` runs only
+//! the two gatewatch-net clients, for profiling them with `perf record`). The emitter runs in a child process (this
 //! binary re-executed) that replays pre-encoded frames as fast as the client reads, so the
 //! numbers measure the clients, not a server sharing their cores.
 
@@ -321,6 +322,19 @@ async fn gatewatch(port: u16, socketio: bool, n: usize) -> Result<Sample> {
     sample
 }
 
+/// [`gatewatch`] on a current-thread runtime of its own: connector and consumer share one
+/// thread, so no event crosses threads (no wake-ups of another worker, every allocation
+/// freed by the thread that made it).
+async fn gatewatch_one_thread(port: u16, socketio: bool, n: usize) -> Result<Sample> {
+    tokio::task::spawn_blocking(move || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?
+            .block_on(gatewatch(port, socketio, n))
+    })
+    .await?
+}
+
 /// (c) rust_socketio 0.6 (async), one `on_any` callback counting events.
 async fn rust_socketio(port: u16, n: usize) -> Result<Sample> {
     use rust_socketio::asynchronous::ClientBuilder;
@@ -395,56 +409,54 @@ fn main() -> Result<()> {
     rt.block_on(run())
 }
 
-/// Where the time goes, in memory, per Dimes frame: JSON parse of the Socket.IO array,
-/// redaction check, decode, reduce.
+/// Where the time goes, in memory, per Dimes frame, stage by stage as the connector runs
+/// them: redaction check, JSON parse of the Socket.IO array, decode (arguments handed over
+/// owned), reduce, and dropping the event.
 fn breakdown(n: usize) {
-    use gatewatch_core::{decode, DecodeContext, Decoded, WireMessage};
+    use gatewatch_core::decode::decode_socketio;
+    use gatewatch_core::{DecodeContext, Decoded};
     let frames = dimes_frames(n);
-    let per = |t: Instant| t.elapsed().as_secs_f64() * 1e6 / n as f64;
-    let t = Instant::now();
-    let parsed: Vec<Vec<Value>> = frames
-        .iter()
-        .map(|f| f.find('[').map(|i| &f[i..]).unwrap_or("[]"))
-        .map(|j| serde_json::from_str(j).unwrap_or_default())
-        .collect();
-    let parse_us = per(t);
-    let t = Instant::now();
-    for f in &frames {
-        std::hint::black_box(gatewatch_core::redact::redact_text(f));
-    }
-    let redact_us = per(t);
+    let per = |d: Duration| d.as_secs_f64() * 1e6 / n as f64;
     let ctx = DecodeContext {
         connection: "b".into(),
         gateway: GatewayKind::DimesPartner,
         received_at: chrono::Utc::now(),
     };
-    let t = Instant::now();
-    let events: Vec<_> = parsed
-        .iter()
-        .filter_map(|items| {
-            let name = items.first()?.as_str()?;
-            match decode(
-                &ctx,
-                WireMessage::SocketIo {
-                    event: name,
-                    args: items.get(1..)?,
-                },
-            ) {
-                Ok(Decoded::Event(e)) => Some(e),
-                _ => None,
-            }
-        })
-        .collect();
-    let decode_us = per(t);
     let mut reducer = Reducer::new();
-    let t = Instant::now();
-    for e in &events {
-        std::hint::black_box(reducer.apply(e));
+    let [mut redact, mut parse, mut decode, mut reduce, mut drop_t] = [Duration::ZERO; 5];
+    let mut decoded = 0;
+    for f in &frames {
+        let t = Instant::now();
+        let text = gatewatch_core::redact::redact_text(f);
+        let t1 = Instant::now();
+        let json = text.find('[').map(|i| &text[i..]).unwrap_or("[]");
+        let mut items: Vec<Value> = serde_json::from_str(json).unwrap_or_default();
+        let name = match items.first_mut() {
+            Some(Value::String(s)) => std::mem::take(s),
+            _ => String::new(),
+        };
+        if !items.is_empty() {
+            items.remove(0);
+        }
+        let t2 = Instant::now();
+        let ev = decode_socketio(&ctx, &name, items);
+        let t3 = Instant::now();
+        if let Ok(Decoded::Event(e)) = &ev {
+            std::hint::black_box(reducer.apply(e));
+            decoded += 1;
+        }
+        let t4 = Instant::now();
+        drop(ev);
+        let t5 = Instant::now();
+        redact += t1 - t;
+        parse += t2 - t1;
+        decode += t3 - t2;
+        reduce += t4 - t3;
+        drop_t += t5 - t4;
     }
-    let reduce_us = per(t);
     println!(
-        "in-memory cost per Dimes frame: JSON parse {parse_us:.2} µs, redaction check {redact_us:.2} µs, decode {decode_us:.2} µs, reduce {reduce_us:.2} µs ({} events decoded)",
-        events.len()
+        "in-memory cost per Dimes frame (one thread): redaction check {:.2} µs, JSON parse {:.2} µs, decode {:.2} µs, reduce {:.2} µs, drop {:.2} µs ({decoded} events decoded)",
+        per(redact), per(parse), per(decode), per(reduce), per(drop_t)
     );
 }
 
@@ -483,10 +495,20 @@ async fn run() -> Result<()> {
         "socketio: rust_socketio 0.6 async",
         "raw: bare tokio-tungstenite -> Value (ceiling)",
         "raw: gatewatch-net decode + reduce (Axisor)",
+        "socketio: gatewatch-net, one-thread runtime",
+        "raw: gatewatch-net, one-thread runtime (Axisor)",
     ];
     let mut samples: Vec<Vec<Sample>> = vec![Vec::new(); names.len()];
+    let only_ours = std::env::var("GATEWATCH_BENCH_ONLY").is_ok_and(|v| v == "gatewatch");
     for round in 0..rounds {
         eprintln!("round {}/{rounds} ({n} events per client)", round + 1);
+        if only_ours {
+            samples[1].push(gatewatch(port, true, n).await?);
+            samples[5].push(gatewatch(port, false, n).await?);
+            samples[6].push(gatewatch_one_thread(port, true, n).await?);
+            samples[7].push(gatewatch_one_thread(port, false, n).await?);
+            continue;
+        }
         samples[0].push(bare(port, true, n).await?);
         samples[1].push(gatewatch(port, true, n).await?);
         if has_node {
@@ -495,6 +517,8 @@ async fn run() -> Result<()> {
         samples[3].push(rust_socketio(port, n).await?);
         samples[4].push(bare(port, false, n).await?);
         samples[5].push(gatewatch(port, false, n).await?);
+        samples[6].push(gatewatch_one_thread(port, true, n).await?);
+        samples[7].push(gatewatch_one_thread(port, false, n).await?);
     }
     println!();
     println!("{n} events per client, {rounds} rounds, median; CPU = client process user+sys");
@@ -512,6 +536,9 @@ async fn run() -> Result<()> {
             println!("{name:<52} {r:>12.0} {c:>14.2}");
         }
     }
+    if only_ours {
+        return Ok(());
+    }
     println!();
     if has_node {
         println!(
@@ -528,5 +555,12 @@ async fn run() -> Result<()> {
         "raw: gatewatch-net / bare reader = {:.0}% (target >= 50%)",
         100.0 * rate[5] / rate[4]
     );
+    if has_node {
+        println!(
+            "one-thread runtime: Socket.IO {:.2}x Node socket.io-client; raw {:.0}% of the bare reader",
+            rate[6] / rate[2],
+            100.0 * rate[7] / rate[4]
+        );
+    }
     Ok(())
 }

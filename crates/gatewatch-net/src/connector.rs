@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
-use futures_util::{SinkExt, StreamExt};
+use futures_util::{FutureExt, SinkExt, StreamExt};
 use gatewatch_core::decode::decode_socketio;
 use gatewatch_core::redact::redact_text;
 use gatewatch_core::{
@@ -117,6 +117,7 @@ pub fn spawn(
         shutdown,
         ever_ready: false,
         ctx: None,
+        pending: Vec::with_capacity(BURST_FRAMES),
     };
     let task = tokio::spawn(runner.run());
     ConnectionHandle {
@@ -174,7 +175,17 @@ struct Runner {
     /// A session has reached `Ready` before: the next one that does is a reconnect.
     ever_ready: bool,
     ctx: Option<DecodeContext>,
+    /// Events decoded from a burst of frames that were already buffered, sent together at
+    /// the end of the burst (see [`BURST_FRAMES`]); always flushed before any other
+    /// [`NetEvent`] so the engine sees everything in wire order.
+    pending: Vec<Event>,
 }
+
+/// How many already-buffered frames one wake-up of the connector handles before it hands
+/// their events over. Sending a burst back to back lets the consumer task wake once per
+/// burst instead of once per event (each wake of an idle worker thread is a futex call);
+/// the bound keeps the heartbeat, commands and shutdown checked at least this often.
+const BURST_FRAMES: usize = 32;
 
 impl Runner {
     async fn run(mut self) {
@@ -254,12 +265,36 @@ impl Runner {
 
     /// Hand something to the engine, waiting for room (backpressure) unless shutting down.
     /// Returns false when it could not be delivered.
-    async fn emit(&self, ev: NetEvent) -> bool {
+    async fn emit(&mut self, ev: NetEvent) -> bool {
+        self.flush_events().await && self.send_out(ev).await
+    }
+
+    async fn send_out(&self, ev: NetEvent) -> bool {
         tokio::select! {
             biased;
             r = self.out.send(ev) => r.is_ok(),
             _ = self.shutdown.cancelled() => false,
         }
+    }
+
+    /// Hand the events of the current burst to the engine, in order. False when they could
+    /// not be delivered (shutdown, or the engine is gone); the rest are dropped then.
+    async fn flush_events(&mut self) -> bool {
+        if self.pending.is_empty() {
+            return true;
+        }
+        let mut pending = std::mem::take(&mut self.pending);
+        let mut ok = true;
+        for ev in pending.drain(..) {
+            if !self.send_out(NetEvent::Event(ev)).await {
+                ok = false;
+                break;
+            }
+        }
+        pending.clear();
+        // Keep the allocation for the next burst.
+        self.pending = pending;
+        ok
     }
 
     /// Remember a command's subscription change; returns whether it asks for a reconnect.
@@ -387,7 +422,21 @@ impl Runner {
                     self.close_politely(&mut s).await;
                     return SessionEnd::Shutdown;
                 }
-                msg = s.ws.next() => self.on_ws(&mut s, plan, msg).await,
+                msg = s.ws.next() => {
+                    let mut flow = self.on_ws(&mut s, plan, msg).await;
+                    // Frames already buffered are handled now, their events sent together.
+                    for _ in 1..BURST_FRAMES {
+                        if !matches!(flow, Ok(Flow::Continue)) {
+                            break;
+                        }
+                        match s.ws.next().now_or_never() {
+                            Some(msg) => flow = self.on_ws(&mut s, plan, msg).await,
+                            None => break,
+                        }
+                    }
+                    self.flush_events().await;
+                    flow
+                }
                 _ = sleep_until(deadline) => self.on_timer(&mut s).await,
                 cmd = self.next_command() => match cmd {
                     Some(cmd) => self.on_command(&mut s, cmd).await,
@@ -754,7 +803,7 @@ impl Runner {
         self.counters
             .last_event_at_ms
             .store(ev.received_at.timestamp_millis(), Relaxed);
-        self.emit(NetEvent::Event(ev)).await;
+        self.pending.push(ev);
     }
 
     async fn on_control(&mut self, s: &mut Session, c: Control) -> Result<Flow, WsError> {
@@ -845,4 +894,76 @@ fn classify_connect_error(e: WsError) -> SessionEnd {
         }
     }
     SessionEnd::Lost(ws_error_text(&e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::net::TcpListener;
+
+    /// Frames that arrive together are handled as one burst: their events are sent after the
+    /// burst, but a decode error in the middle must still come out between the events
+    /// around it, in wire order, and every event must arrive.
+    #[tokio::test]
+    async fn a_burst_keeps_wire_order_with_errors_in_between() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let frames: Vec<String> = (0..100)
+            .map(|i| {
+                if i % 10 == 5 {
+                    format!("not json {i}")
+                } else {
+                    format!(
+                        r#"{{"type":"strategy_update","data":{{"strategy_id":"s{i}","status":"active"}}}}"#
+                    )
+                }
+            })
+            .collect();
+        let expected: Vec<String> = frames
+            .iter()
+            .enumerate()
+            .map(|(i, f)| {
+                if f.starts_with('{') {
+                    format!("event s{i}")
+                } else {
+                    "error".to_owned()
+                }
+            })
+            .collect();
+        let server = tokio::spawn(async move {
+            let (tcp, _) = listener.accept().await.expect("accept");
+            let mut ws = tokio_tungstenite::accept_async(tcp).await.expect("upgrade");
+            // Fed without flushing in between, so the client finds them buffered together.
+            for f in frames {
+                ws.feed(Message::text(f)).await.expect("feed");
+            }
+            ws.flush().await.expect("flush");
+            while let Some(Ok(_)) = ws.next().await {}
+        });
+
+        let spec = ConnectorSpec::new(
+            "zkde-burst",
+            GatewayKind::Zkde,
+            format!("ws://127.0.0.1:{port}/ws/0xabc"),
+        );
+        let (tx, mut rx) = mpsc::channel(8);
+        let shutdown = CancellationToken::new();
+        let handle = spawn(spec, tx, FrameTap::default(), shutdown.clone());
+        let mut seen = Vec::new();
+        while seen.len() < expected.len() {
+            match rx.recv().await.expect("connector alive") {
+                NetEvent::Event(ev) => seen.push(format!(
+                    "event {}",
+                    ev.entity.map(|e| e.id).unwrap_or_default()
+                )),
+                NetEvent::DecodeError { .. } => seen.push("error".to_owned()),
+                _ => {}
+            }
+        }
+        assert_eq!(seen, expected);
+        shutdown.cancel();
+        handle.join().await;
+        // The connector closed the socket on shutdown, which ends the server task.
+        server.await.expect("server task");
+    }
 }
