@@ -632,7 +632,7 @@ mod tests {
         assert!(might_contain_secret("Authorization: Bearer abc"));
     }
 
-    const KEY: &str = "dm_live_skey_CANARY0123456789abcdef";
+    const KEY: &str = concat!("dm_live_skey_", "CANARY0123456789abcdef");
     const JWT: &str = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJDQU5BUlkifQ.c2lnbmF0dXJlQ0FOQVJZ";
 
     #[test]

