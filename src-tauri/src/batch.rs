@@ -171,18 +171,7 @@ pub fn gateways_of(statuses: &[ConnectionStatus]) -> Gateways {
 /// The UI's alert row for an alert just raised. `notified_os` says an OS notification was
 /// due (critical, not muted, within the rate limit); the engine's notifier sends it.
 pub fn alert_row(a: &Alert) -> AlertRow {
-    AlertRow {
-        id: a.id.clone(),
-        severity: a.severity,
-        connection: a.connection.to_string(),
-        gateway: a.gateway,
-        entity_kind: a.entity.as_ref().map(|e| e.kind),
-        entity_id: a.entity.as_ref().map(|e| e.id.clone()),
-        title: a.title.clone(),
-        body: a.body.clone(),
-        at: a.at,
-        notified_os: a.os_notify,
-    }
+    AlertRow::from_alert(a, a.os_notify)
 }
 
 /// Fusion's `mempool:stats` entity as the UI's stats (fields at the top level or under `data`).

@@ -68,7 +68,9 @@ pub async fn run(store: Store, mut rx: mpsc::Receiver<WriterMsg>) {
                 );
                 events_in_batch += 1;
             }
-            WriterMsg::Alert(alert, notified) => batch.alerts.push(alert_row(&alert, notified)),
+            WriterMsg::Alert(alert, notified) => {
+                batch.alerts.push(AlertRow::from_alert(&alert, notified))
+            }
             WriterMsg::Connections(rows) => batch.connections.extend(rows),
             WriterMsg::CatchUp(connection, gateway, rest) => {
                 flush(&store, &mut batch).await;
@@ -128,20 +130,5 @@ async fn catch_up(
             }
         }
         Err(e) => tracing::warn!(%connection, error = %e, "catch-up fetch failed"),
-    }
-}
-
-fn alert_row(a: &Alert, notified: bool) -> AlertRow {
-    AlertRow {
-        id: a.id.clone(),
-        severity: a.severity,
-        connection: a.connection.to_string(),
-        gateway: a.gateway,
-        entity_kind: a.entity.as_ref().map(|e| e.kind),
-        entity_id: a.entity.as_ref().map(|e| e.id.clone()),
-        title: a.title.clone(),
-        body: a.body.clone(),
-        at: a.at,
-        notified_os: notified,
     }
 }

@@ -184,6 +184,25 @@ pub struct AlertRow {
     pub notified_os: bool,
 }
 
+impl AlertRow {
+    /// The stored row of an alert the rules raised; `notified_os` says whether an OS
+    /// notification was (or is due to be) shown.
+    pub fn from_alert(a: &gatewatch_core::alerts::Alert, notified_os: bool) -> Self {
+        Self {
+            id: a.id.clone(),
+            severity: a.severity,
+            connection: a.connection.to_string(),
+            gateway: a.gateway,
+            entity_kind: a.entity.as_ref().map(|e| e.kind),
+            entity_id: a.entity.as_ref().map(|e| e.id.clone()),
+            title: a.title.clone(),
+            body: a.body.clone(),
+            at: a.at,
+            notified_os,
+        }
+    }
+}
+
 /// One row of the event log.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
