@@ -11,6 +11,12 @@ mod watch;
 
 use clap::{Parser, Subcommand};
 
+/// mimalloc instead of glibc malloc: the connectors build and drop a JSON tree per event, and
+/// glibc's malloc/free were about a quarter of their instructions (docs/connectors.md,
+/// "Throughput").
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Watch five real-time trading gateways at once.
 #[derive(Debug, Parser)]
 #[command(name = "gatewatch", version, about)]

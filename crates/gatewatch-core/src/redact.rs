@@ -115,6 +115,17 @@ pub fn is_secret_name(name: &str) -> bool {
     SECRET_NAMES.contains(&folded.as_str())
 }
 
+/// The bytes [`might_contain_secret`] looks around: `k`, `j`, `w`, `h`, `c`, `r`, either case.
+static ANCHOR: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i] = matches!((i as u8) | 0x20, b'k' | b'j' | b'w' | b'h' | b'c' | b'r');
+        i += 1;
+    }
+    t
+};
+
 /// A cheap test for whether `text` might hold a secret that [`redact_text`] would remove.
 /// `false` means it certainly holds none, so hot paths can skip the full redaction.
 ///
@@ -132,6 +143,10 @@ pub fn might_contain_secret(text: &str) -> bool {
     };
     let before = |i: usize, pat: &[u8]| i >= pat.len() && at(i - pat.len(), pat);
     for (i, &c) in b.iter().enumerate() {
+        // Most bytes are none of the anchors: one table look-up each.
+        if !ANCHOR[usize::from(c)] {
+            continue;
+        }
         // `| 0x20` lower-cases ASCII letters; no other byte becomes one of these letters.
         let hit = match c | 0x20 {
             b'k' => {

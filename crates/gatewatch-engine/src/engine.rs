@@ -1,5 +1,10 @@
 //! The running engine: one task per connector, one pipeline task that dedupes, reduces,
 //! raises alerts and fans out, one store-writer task, all stopped by one token.
+//!
+//! The connectors and the pipeline run on one thread of their own ([`NetRuntime`], a
+//! current-thread runtime): handing each burst of events to a task on another worker thread
+//! cost more than decoding them (docs/connectors.md, "Throughput"). The store writer, the
+//! simulator and the subscribers run on the caller's runtime.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -11,7 +16,7 @@ use gatewatch_core::alerts::{toast_for, Alert, AlertEngine, Toast};
 use gatewatch_core::config::{AlertThresholds, Config, ConnectionConfig};
 use gatewatch_core::reduce::{Applied, EntityState, Reducer};
 use gatewatch_core::{ConnectionId, Event, GatewayKind};
-use gatewatch_net::{ConnState, ConnectionHandle, FrameTap, NetEvent};
+use gatewatch_net::{ConnState, ConnectionHandle, FrameTap, NetEvent, NetRuntime};
 use gatewatch_store::{ConnectionRow, Store};
 use serde::Serialize;
 use tokio::sync::{broadcast, mpsc};
@@ -117,6 +122,8 @@ pub struct Engine {
     writer_done: Option<tokio::sync::oneshot::Receiver<()>>,
     config: Config,
     notifier: Option<Arc<dyn Notifier>>,
+    /// The connectors' and the pipeline's thread.
+    net: Option<NetRuntime>,
 }
 
 impl Engine {
@@ -178,10 +185,11 @@ impl Engine {
             specs.push((c.clone(), spec::connector_spec(&config_file, c)?));
         }
 
+        let net = NetRuntime::start("gatewatch-net", shutdown.clone())?;
         let mut conns = Vec::new();
         for (cfg, spec) in specs {
             let handle =
-                gatewatch_net::spawn(spec, net_tx.clone(), frames.clone(), shutdown.child_token());
+                net.spawn_connector(spec, net_tx.clone(), frames.clone(), shutdown.child_token());
             conns.push(Conn {
                 cfg,
                 handle: Arc::new(handle),
@@ -224,7 +232,7 @@ impl Engine {
             catchup: CatchUp::new(&config, &config_file),
             ticks: Default::default(),
         };
-        tracker.spawn(pipeline.run(net_rx, shutdown.clone()));
+        net.spawn(tracker.track_future(pipeline.run(net_rx, shutdown.clone())));
         tracker.close();
 
         Ok(Engine {
@@ -241,6 +249,7 @@ impl Engine {
             writer_done,
             config,
             notifier: opts.notifier,
+            net: Some(net),
         })
     }
 
@@ -338,6 +347,10 @@ impl Engine {
     pub async fn shutdown(mut self) {
         self.shutdown.cancel();
         self.tracker.wait().await;
+        if let Some(net) = self.net.take() {
+            // The connectors have left their sockets (politely, or after 0.5 s).
+            net.join().await;
+        }
         if let Some(n) = self.notifier.take() {
             // Deliver what is queued (a liquidation raised just before exit still shows).
             let _ = tokio::task::spawn_blocking(move || n.close(Duration::from_secs(3))).await;
@@ -567,6 +580,11 @@ impl Pipeline {
     async fn handle(&self, msg: NetEvent) {
         match msg {
             NetEvent::Event(event) => self.on_event(event).await,
+            NetEvent::Events(events) => {
+                for event in events {
+                    self.on_event(event).await;
+                }
+            }
             NetEvent::State { connection, state } => {
                 match &state {
                     ConnState::AuthFailed { message } => self

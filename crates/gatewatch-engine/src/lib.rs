@@ -45,7 +45,7 @@ pub enum EngineError {
     /// A lock was poisoned by a panic elsewhere.
     #[error("internal state unavailable (a task panicked)")]
     Poisoned,
-    /// Reading a recording failed.
+    /// Reading a recording failed, or the connectors' thread could not be started.
     #[error("{0}")]
     Io(#[from] std::io::Error),
 }

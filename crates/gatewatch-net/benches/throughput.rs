@@ -6,7 +6,9 @@
 //!
 //! `cargo bench -p gatewatch-net --bench throughput` (env: `GATEWATCH_BENCH_EVENTS`, default
 //! 200000; `GATEWATCH_BENCH_ROUNDS`, default 3; `GATEWATCH_BENCH_ONLY=gatewatch` runs only
-//! the two gatewatch-net clients, for profiling them with `perf record`). The emitter runs in a child process (this
+//! the gatewatch-net clients, for profiling them with `perf record`; `=sio`, `=raw`,
+//! `=sio-mt`, `=raw-mt`, `=sio-bare` or `=raw-bare` runs that one client alone, for
+//! `valgrind --tool=callgrind`). The emitter runs in a child process (this
 //! binary re-executed) that replays pre-encoded frames as fast as the client reads, so the
 //! numbers measure the clients, not a server sharing their cores.
 
@@ -18,13 +20,18 @@ use std::time::{Duration, Instant};
 use anyhow::{anyhow, bail, Context, Result};
 use futures_util::{FutureExt, SinkExt, StreamExt};
 use gatewatch_core::reduce::Reducer;
-use gatewatch_core::GatewayKind;
-use gatewatch_net::{ConnectorSpec, FrameTap, NetEvent, Secret};
+use gatewatch_core::{Event, GatewayKind};
+use gatewatch_net::{ConnectorSpec, FrameTap, NetEvent, NetRuntime, Secret};
 use serde_json::{json, Value};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
 use tokio::net::TcpListener;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_util::sync::CancellationToken;
+
+/// The allocator the `gatewatch` binary and the desktop app ship with, so every Rust row
+/// (the bare readers included) runs on it.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const SERVE_ENV: &str = "GATEWATCH_BENCH_SERVE";
 const NS: &str = "/v1/ws/prediction-markets/positions";
@@ -268,9 +275,8 @@ async fn bare(port: u16, socketio: bool, n: usize) -> Result<Sample> {
     span.map(|s| s.end(n - 1)).context("no events")
 }
 
-/// Gatewatch: the connector (decode included) + the reducer, as the engine runs them.
-async fn gatewatch(port: u16, socketio: bool, n: usize) -> Result<Sample> {
-    let spec = if socketio {
+fn bench_spec(port: u16, socketio: bool) -> ConnectorSpec {
+    if socketio {
         let mut s = ConnectorSpec::new(
             "bench-dimes",
             GatewayKind::DimesPartner,
@@ -286,26 +292,29 @@ async fn gatewatch(port: u16, socketio: bool, n: usize) -> Result<Sample> {
         );
         s.credential = Some(Secret::new("eyJ.bench.jwt"));
         s
-    };
-    let (tx, mut rx) = tokio::sync::mpsc::channel(1024);
-    let shutdown = CancellationToken::new();
-    let handle = gatewatch_net::spawn(spec, tx, FrameTap::default(), shutdown.clone());
+    }
+}
+
+/// The engine's consumer, reduced to what the benchmark measures: every event through a
+/// `Reducer`, counted from the first to the `n`th.
+async fn consume(mut rx: tokio::sync::mpsc::Receiver<NetEvent>, n: usize) -> Result<Sample> {
     let mut reducer = Reducer::new();
     let mut count = 0;
     let mut span = None;
     let mut errors = 0;
+    let mut on_event = |ev: &Event| {
+        std::hint::black_box(reducer.apply(ev));
+        if count == 0 {
+            span = Some(Span::start());
+        }
+        count += 1;
+        count == n
+    };
     while let Some(ev) = rx.recv().await {
         match ev {
-            NetEvent::Event(ev) => {
-                std::hint::black_box(reducer.apply(&ev));
-                if count == 0 {
-                    span = Some(Span::start());
-                }
-                count += 1;
-                if count == n {
-                    break;
-                }
-            }
+            NetEvent::Event(ev) if on_event(&ev) => break,
+            // `any` stops at the `n`th event.
+            NetEvent::Events(evs) if evs.iter().any(&mut on_event) => break,
             NetEvent::DecodeError { error, .. } => {
                 errors += 1;
                 if errors == 1 {
@@ -316,23 +325,43 @@ async fn gatewatch(port: u16, socketio: bool, n: usize) -> Result<Sample> {
             _ => {}
         }
     }
-    let sample = span.map(|s| s.end(n - 1)).context("no events");
+    span.map(|s| s.end(n - 1)).context("no events")
+}
+
+/// Gatewatch as the engine runs it: the connector (decode included) and the consumer
+/// (reduce) on one [`NetRuntime`] thread, so no event crosses threads.
+async fn gatewatch(port: u16, socketio: bool, n: usize) -> Result<Sample> {
+    let shutdown = CancellationToken::new();
+    let net = NetRuntime::start("bench-net", shutdown.clone())?;
+    let (tx, rx) = tokio::sync::mpsc::channel(1024);
+    let handle = net.spawn_connector(
+        bench_spec(port, socketio),
+        tx,
+        FrameTap::default(),
+        shutdown.clone(),
+    );
+    let sample = net.spawn(consume(rx, n)).await?;
     shutdown.cancel();
     handle.join().await;
+    net.join().await;
     sample
 }
 
-/// [`gatewatch`] on a current-thread runtime of its own: connector and consumer share one
-/// thread, so no event crosses threads (no wake-ups of another worker, every allocation
-/// freed by the thread that made it).
-async fn gatewatch_one_thread(port: u16, socketio: bool, n: usize) -> Result<Sample> {
-    tokio::task::spawn_blocking(move || {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()?
-            .block_on(gatewatch(port, socketio, n))
-    })
-    .await?
+/// The arrangement before the connector thread: connector and consumer as two tasks on
+/// tokio's multi-thread runtime (each burst of events handed to another worker thread).
+async fn gatewatch_multi_thread(port: u16, socketio: bool, n: usize) -> Result<Sample> {
+    let (tx, rx) = tokio::sync::mpsc::channel(1024);
+    let shutdown = CancellationToken::new();
+    let handle = gatewatch_net::spawn(
+        bench_spec(port, socketio),
+        tx,
+        FrameTap::default(),
+        shutdown.clone(),
+    );
+    let sample = tokio::spawn(consume(rx, n)).await?;
+    shutdown.cancel();
+    handle.join().await;
+    sample
 }
 
 /// (c) rust_socketio 0.6 (async), one `on_any` callback counting events.
@@ -462,7 +491,10 @@ fn breakdown(n: usize) {
 
 async fn run() -> Result<()> {
     let n = events_wanted();
-    breakdown(n);
+    let only = std::env::var("GATEWATCH_BENCH_ONLY").unwrap_or_default();
+    if only.is_empty() || only == "gatewatch" {
+        breakdown(n);
+    }
     let rounds: usize = std::env::var("GATEWATCH_BENCH_ROUNDS")
         .ok()
         .and_then(|v| v.parse().ok())
@@ -490,23 +522,38 @@ async fn run() -> Result<()> {
 
     let names = [
         "socketio: bare tokio-tungstenite -> Value (ceiling)",
-        "socketio: gatewatch-net decode + reduce",
+        "socketio: gatewatch decode + reduce (connector thread)",
         "socketio: Node socket.io-client",
         "socketio: rust_socketio 0.6 async",
         "raw: bare tokio-tungstenite -> Value (ceiling)",
-        "raw: gatewatch-net decode + reduce (Axisor)",
-        "socketio: gatewatch-net, one-thread runtime",
-        "raw: gatewatch-net, one-thread runtime (Axisor)",
+        "raw: gatewatch decode + reduce (Axisor, conn. thread)",
+        "socketio: gatewatch, tokio multi-thread runtime",
+        "raw: gatewatch, tokio multi-thread runtime (Axisor)",
     ];
     let mut samples: Vec<Vec<Sample>> = vec![Vec::new(); names.len()];
-    let only_ours = std::env::var("GATEWATCH_BENCH_ONLY").is_ok_and(|v| v == "gatewatch");
+    let only_ours = !only.is_empty();
     for round in 0..rounds {
         eprintln!("round {}/{rounds} ({n} events per client)", round + 1);
+        // One client alone (for `valgrind --tool=callgrind`, whose counts cover the whole
+        // process).
+        let one = match only.as_str() {
+            "sio-bare" => Some((0, bare(port, true, n).await?)),
+            "sio" => Some((1, gatewatch(port, true, n).await?)),
+            "sio-mt" => Some((6, gatewatch_multi_thread(port, true, n).await?)),
+            "raw-bare" => Some((4, bare(port, false, n).await?)),
+            "raw" => Some((5, gatewatch(port, false, n).await?)),
+            "raw-mt" => Some((7, gatewatch_multi_thread(port, false, n).await?)),
+            _ => None,
+        };
+        if let Some((row, sample)) = one {
+            samples[row].push(sample);
+            continue;
+        }
         if only_ours {
             samples[1].push(gatewatch(port, true, n).await?);
             samples[5].push(gatewatch(port, false, n).await?);
-            samples[6].push(gatewatch_one_thread(port, true, n).await?);
-            samples[7].push(gatewatch_one_thread(port, false, n).await?);
+            samples[6].push(gatewatch_multi_thread(port, true, n).await?);
+            samples[7].push(gatewatch_multi_thread(port, false, n).await?);
             continue;
         }
         samples[0].push(bare(port, true, n).await?);
@@ -517,8 +564,8 @@ async fn run() -> Result<()> {
         samples[3].push(rust_socketio(port, n).await?);
         samples[4].push(bare(port, false, n).await?);
         samples[5].push(gatewatch(port, false, n).await?);
-        samples[6].push(gatewatch_one_thread(port, true, n).await?);
-        samples[7].push(gatewatch_one_thread(port, false, n).await?);
+        samples[6].push(gatewatch_multi_thread(port, true, n).await?);
+        samples[7].push(gatewatch_multi_thread(port, false, n).await?);
     }
     println!();
     println!("{n} events per client, {rounds} rounds, median; CPU = client process user+sys");
@@ -557,7 +604,7 @@ async fn run() -> Result<()> {
     );
     if has_node {
         println!(
-            "one-thread runtime: Socket.IO {:.2}x Node socket.io-client; raw {:.0}% of the bare reader",
+            "tokio multi-thread runtime: Socket.IO {:.2}x Node socket.io-client; raw {:.0}% of the bare reader",
             rate[6] / rate[2],
             100.0 * rate[7] / rate[4]
         );

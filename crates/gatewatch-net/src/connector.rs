@@ -98,6 +98,21 @@ pub fn spawn(
     frames: FrameTap,
     shutdown: CancellationToken,
 ) -> ConnectionHandle {
+    spawn_with(spec, out, frames, shutdown, tokio::spawn)
+}
+
+/// A connector's task, boxed so that whoever starts it can name its type.
+pub(crate) type ConnectorTask = std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>;
+
+/// [`spawn`], with the task started by `start` (on the current runtime, or a
+/// [`crate::NetRuntime`]).
+pub(crate) fn spawn_with(
+    spec: ConnectorSpec,
+    out: mpsc::Sender<NetEvent>,
+    frames: FrameTap,
+    shutdown: CancellationToken,
+    start: impl FnOnce(ConnectorTask) -> JoinHandle<()>,
+) -> ConnectionHandle {
     let counters = Arc::new(Counters::new());
     let (state_tx, state_rx) = watch::channel(ConnState::Connecting);
     let (cmd_tx, cmd_rx) = mpsc::channel(spec.limits.command_capacity.max(1));
@@ -119,7 +134,7 @@ pub fn spawn(
         ctx: None,
         pending: Vec::with_capacity(BURST_FRAMES),
     };
-    let task = tokio::spawn(runner.run());
+    let task = start(Box::pin(runner.run()));
     ConnectionHandle {
         id,
         kind,
@@ -175,16 +190,17 @@ struct Runner {
     /// A session has reached `Ready` before: the next one that does is a reconnect.
     ever_ready: bool,
     ctx: Option<DecodeContext>,
-    /// Events decoded from a burst of frames that were already buffered, sent together at
-    /// the end of the burst (see [`BURST_FRAMES`]); always flushed before any other
-    /// [`NetEvent`] so the engine sees everything in wire order.
+    /// Events decoded from a burst of frames that were already buffered, sent as one
+    /// [`NetEvent::Events`] at the end of the burst (see [`BURST_FRAMES`]); always flushed
+    /// before any other [`NetEvent`] so the engine sees everything in wire order.
     pending: Vec<Event>,
 }
 
 /// How many already-buffered frames one wake-up of the connector handles before it hands
-/// their events over. Sending a burst back to back lets the consumer task wake once per
-/// burst instead of once per event (each wake of an idle worker thread is a futex call);
-/// the bound keeps the heartbeat, commands and shutdown checked at least this often.
+/// their events over, as one message. One channel message per burst instead of one per
+/// event lets the consumer task wake once per burst (each wake of an idle worker thread is
+/// a futex call); the bound keeps the heartbeat, commands and shutdown checked at least
+/// this often.
 const BURST_FRAMES: usize = 32;
 
 impl Runner {
@@ -277,24 +293,25 @@ impl Runner {
         }
     }
 
-    /// Hand the events of the current burst to the engine, in order. False when they could
-    /// not be delivered (shutdown, or the engine is gone); the rest are dropped then.
+    /// Hand the events of the current burst to the engine, in order, as one message. False
+    /// when they could not be delivered (shutdown, or the engine is gone).
     async fn flush_events(&mut self) -> bool {
         if self.pending.is_empty() {
             return true;
         }
-        let mut pending = std::mem::take(&mut self.pending);
-        let mut ok = true;
-        for ev in pending.drain(..) {
-            if !self.send_out(NetEvent::Event(ev)).await {
-                ok = false;
-                break;
+        let msg = if self.pending.len() == 1 {
+            // Keeps the allocation for the next burst.
+            match self.pending.pop() {
+                Some(ev) => NetEvent::Event(ev),
+                None => return true,
             }
-        }
-        pending.clear();
-        // Keep the allocation for the next burst.
-        self.pending = pending;
-        ok
+        } else {
+            NetEvent::Events(std::mem::replace(
+                &mut self.pending,
+                Vec::with_capacity(BURST_FRAMES),
+            ))
+        };
+        self.send_out(msg).await
     }
 
     /// Remember a command's subscription change; returns whether it asks for a reconnect.
@@ -956,6 +973,12 @@ mod tests {
                     "event {}",
                     ev.entity.map(|e| e.id).unwrap_or_default()
                 )),
+                NetEvent::Events(evs) => {
+                    assert!(evs.len() > 1, "a burst of one is sent as NetEvent::Event");
+                    seen.extend(evs.into_iter().map(|ev| {
+                        format!("event {}", ev.entity.map(|e| e.id).unwrap_or_default())
+                    }));
+                }
                 NetEvent::DecodeError { .. } => seen.push("error".to_owned()),
                 _ => {}
             }

@@ -13,6 +13,8 @@
 //! - [`spec`]: what the engine configures ([`ConnectorSpec`], [`AuthMode`],
 //!   [`Subscriptions`], [`Limits`], [`Command`]).
 //! - [`connector`]: [`spawn`], [`ConnectionHandle`] and the socket loop.
+//! - [`runtime`]: [`NetRuntime`], a thread of its own for the connectors and their consumer
+//!   (no cross-thread hand-off per event).
 //! - [`state`]: [`ConnState`] and [`NetEvent`], what a connector reports.
 //! - [`backoff`] and [`heartbeat`]: the pure reconnect and liveness policies.
 //! - [`tap`]: [`FrameTap`], every frame in and out (redacted) for the inspector.
@@ -31,6 +33,7 @@ pub mod counters;
 mod error;
 mod gateway;
 pub mod heartbeat;
+pub mod runtime;
 mod sio;
 pub mod spec;
 pub mod state;
@@ -42,6 +45,7 @@ pub use counters::{Counters, CountersSnapshot};
 pub use error::NetError;
 pub use gatewatch_core::redact::Secret;
 pub use heartbeat::HeartbeatPolicy;
+pub use runtime::NetRuntime;
 pub use spec::{AuthMode, Command, ConnectorSpec, Limits, Subscriptions};
 pub use state::{ConnState, NetEvent};
 pub use tap::{FrameSubscriber, FrameTap};

@@ -89,6 +89,11 @@ impl std::fmt::Display for ConnState {
 pub enum NetEvent {
     /// A decoded data event (unknown event names included, as `EventBody::Unknown`).
     Event(Event),
+    /// Several decoded data events of one connection, in wire order: the events of one burst
+    /// of frames that were read together. One message per burst instead of one per event
+    /// keeps the channel hand-off (and the consumer's wake-ups) off the per-event cost.
+    /// Never empty; a burst of one event is sent as [`NetEvent::Event`].
+    Events(Vec<Event>),
     /// The connection changed state.
     State {
         /// Which connection.

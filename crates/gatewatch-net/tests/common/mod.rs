@@ -146,6 +146,8 @@ impl ServerConn {
 pub struct Harness {
     pub handle: ConnectionHandle,
     pub events: mpsc::Receiver<NetEvent>,
+    /// The rest of a burst being handed out by `next_matching`.
+    burst: std::collections::VecDeque<gatewatch_core::Event>,
     pub state: watch::Receiver<ConnState>,
     pub tap: FrameTap,
     pub shutdown: CancellationToken,
@@ -164,23 +166,36 @@ impl Harness {
         Self {
             handle,
             events,
+            burst: Default::default(),
             state,
             tap,
             shutdown,
         }
     }
 
-    /// The next reported item matching `pred`; the ones skipped are returned too.
+    /// The next reported item matching `pred`; the ones skipped are returned too. A burst
+    /// (`NetEvent::Events`) is handed out one `NetEvent::Event` at a time, in order.
     pub async fn next_matching(
         &mut self,
         mut pred: impl FnMut(&NetEvent) -> bool,
     ) -> (NetEvent, Vec<NetEvent>) {
         let mut skipped = Vec::new();
         loop {
-            let ev = tokio::time::timeout(CAP, self.events.recv())
-                .await
-                .unwrap_or_else(|_| panic!("no matching event in time; saw {skipped:#?}"))
-                .expect("connector alive");
+            let ev = match self.burst.pop_front() {
+                Some(ev) => NetEvent::Event(ev),
+                None => tokio::time::timeout(CAP, self.events.recv())
+                    .await
+                    .unwrap_or_else(|_| panic!("no matching event in time; saw {skipped:#?}"))
+                    .expect("connector alive"),
+            };
+            let ev = match ev {
+                NetEvent::Events(evs) => {
+                    assert!(evs.len() > 1, "a burst of one is sent as NetEvent::Event");
+                    self.burst.extend(evs);
+                    continue;
+                }
+                ev => ev,
+            };
             if pred(&ev) {
                 return (ev, skipped);
             }
