@@ -3,6 +3,11 @@
 // Without this a release build on Windows would also open a console window.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+/// mimalloc, as in the `gatewatch` binary: the connectors build and drop a JSON tree per
+/// event (docs/connectors.md, "Throughput").
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> anyhow::Result<()> {
     // `RUST_LOG` as the CLI reads it; tungstenite's handshake logging (which prints
     // credentials) stays capped whatever it says.
