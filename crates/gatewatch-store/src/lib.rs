@@ -76,6 +76,7 @@ impl Store {
         let connect = SqliteConnectOptions::new()
             .filename(path)
             .create_if_missing(opts.create_if_missing)
+            .page_size(opts.page_size)
             .journal_mode(SqliteJournalMode::Wal)
             // WAL + NORMAL: a committed transaction survives a process crash; only an OS
             // crash or power loss can lose the last few, never corrupt the file.
@@ -91,7 +92,11 @@ impl Store {
             .pragma("cache_size", "-65536")
             .pragma("wal_autocheckpoint", "0")
             .pragma("journal_size_limit", "67108864")
-            .pragma("temp_store", "memory");
+            .pragma("temp_store", "memory")
+            // Rows stream from the connection's worker thread through a bounded channel; at
+            // the default 50 a 500-row answer (positions at risk) was ten hand-offs between
+            // threads, each a scheduling delay on a busy machine.
+            .row_buffer_size(1024);
         let pool = SqlitePoolOptions::new()
             .max_connections(opts.max_connections.max(1))
             .connect_with(connect)
