@@ -83,7 +83,12 @@ fn cpu_by_thread() -> std::collections::BTreeMap<String, u64> {
         let comm = stat[open + 1..close].to_owned();
         let fields: Vec<&str> = stat[close + 1..].split_whitespace().collect();
         // utime and stime are fields 14 and 15 of the line, 12 and 13 after `comm`.
-        let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+        let ticks = |i: usize| {
+            fields
+                .get(i)
+                .and_then(|v| v.parse::<u64>().ok())
+                .unwrap_or(0)
+        };
         let name = if comm.starts_with("sqlx-sqlite") {
             "sqlx-sqlite-worker (SQLite)".to_owned()
         } else if comm.starts_with("tokio") {

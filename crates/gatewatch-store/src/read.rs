@@ -123,8 +123,11 @@ fn position_rows(packed: &str) -> Result<Vec<PositionView>, StoreError> {
         message,
     };
     let real = |v: Option<String>| -> Result<Option<f64>, StoreError> {
-        v.map(|s| s.parse().map_err(|_| corrupt(format!("not a number: `{s}`"))))
-            .transpose()
+        v.map(|s| {
+            s.parse()
+                .map_err(|_| corrupt(format!("not a number: `{s}`")))
+        })
+        .transpose()
     };
     let rows: Vec<PositionJson> =
         serde_json::from_str(packed).map_err(|e| corrupt(e.to_string()))?;
@@ -156,7 +159,7 @@ fn position_rows(packed: &str) -> Result<Vec<PositionView>, StoreError> {
         })
         .collect::<Result<Vec<_>, StoreError>>()?;
     // The aggregate's order is the subquery's in practice, not by contract: sort (stably).
-    out.sort_by(|a, b| b.updated_at.cmp(&a.updated_at));
+    out.sort_by_key(|p| std::cmp::Reverse(p.updated_at));
     Ok(out)
 }
 

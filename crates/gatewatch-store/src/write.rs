@@ -11,8 +11,8 @@ use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
 use crate::model::{AlertRow, BatchReport, ConnectionRow, EventOutcome, WriteBatch};
 use crate::project::{self, ColValue};
-use gatewatch_core::views::{ContractView, IntentView, PositionView, StorageItemView};
 use crate::{ms, Store, StoreError};
+use gatewatch_core::views::{ContractView, IntentView, PositionView, StorageItemView};
 
 /// Row counts multi-row statements are built for. sqlx caches prepared statements per
 /// connection by SQL text, and preparing a multi-row statement of a few hundred rows costs
