@@ -1,10 +1,11 @@
 //! `gatewatch-store`: Gatewatch's SQLite cache, through sqlx.
 //!
-//! It keeps the event log (every normalized event, deduplicated by its dedupe key), the
-//! reducer's entity state (to seed the reducer at start-up), typed tables the UI and the
-//! CLI query (positions, intents and their status history, Hashi lobbies, contracts and
-//! storage items, markets and candles, strategies, proofs, agents, notifications, alerts,
-//! mempool stats), per-connection counters and, when recording, redacted frames.
+//! It keeps the event log (every normalized event, deduplicated by its dedupe key), one
+//! `entities` row per entity with the reducer's state (to seed the reducer at start-up) and
+//! the typed columns the UI and the CLI query (positions, intents, Hashi contracts and
+//! storage items, markets, strategies, proofs and agents are views of it), intent status
+//! history, Hashi lobbies, candles, notifications, alerts, mempool stats, per-connection
+//! counters and, when recording, redacted frames.
 //!
 //! Layout:
 //! - `migrations/`: the schema, embedded with `sqlx::migrate!` (never edit a landed one).
