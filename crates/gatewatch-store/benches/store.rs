@@ -4,7 +4,8 @@
 //! `GATEWATCH_BENCH_EVENTS` (default 1,000,000), `GATEWATCH_BENCH_BATCH` (default 1,000),
 //! `GATEWATCH_BENCH_DIR` (default: a temporary directory, removed afterwards),
 //! `GATEWATCH_BENCH_ENTITIES` (distinct ids per entity kind, default 10,000: most events
-//! of a batch then touch a different entity, the worst case for page locality).
+//! of a batch then touch a different entity, the worst case for page locality),
+//! `GATEWATCH_BENCH_QUERIES=0` (ingest only: for profiling the write path).
 //! Prints a markdown table; the numbers in docs/store.md come from here.
 
 use std::time::{Duration, Instant};
@@ -39,6 +40,67 @@ fn stats(mut samples: Vec<Duration>) -> Stats {
     }
 }
 
+/// Bytes this process has written through `write(2)`-like calls (Linux `/proc/self/io`
+/// `wchar`; 0 elsewhere): the WAL appends and the checkpoints' copies.
+fn io_write_bytes() -> u64 {
+    std::fs::read_to_string("/proc/self/io")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("wchar:"))
+                .and_then(|v| v.trim().parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+/// CPU time of the calling thread (the main thread's share of event generation).
+fn cpu_time() -> Duration {
+    // `/proc/thread-self/stat` fields 14 and 15, in 10 ms ticks: too coarse per batch, so
+    // use `schedstat` (nanoseconds on CPU) instead.
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse().ok())
+        .map(Duration::from_nanos)
+        .unwrap_or_default()
+}
+
+/// CPU time (user + system) used so far by this process's threads, summed by thread name
+/// (Linux `/proc/self/task/*/stat`, in clock ticks of 10 ms; empty elsewhere). sqlx runs
+/// each SQLite connection on its own `sqlx-sqlite-worker` thread.
+fn cpu_by_thread() -> std::collections::BTreeMap<String, u64> {
+    let mut out = std::collections::BTreeMap::new();
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return out;
+    };
+    for t in tasks.flatten() {
+        let Ok(stat) = std::fs::read_to_string(t.path().join("stat")) else {
+            continue;
+        };
+        // `pid (comm) state ppid …`: comm may hold spaces; fields after it are plain.
+        let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else {
+            continue;
+        };
+        let comm = stat[open + 1..close].to_owned();
+        let fields: Vec<&str> = stat[close + 1..].split_whitespace().collect();
+        // utime and stime are fields 14 and 15 of the line, 12 and 13 after `comm`.
+        let ticks = |i: usize| {
+            fields
+                .get(i)
+                .and_then(|v| v.parse::<u64>().ok())
+                .unwrap_or(0)
+        };
+        let name = if comm.starts_with("sqlx-sqlite") {
+            "sqlx-sqlite-worker (SQLite)".to_owned()
+        } else if comm.starts_with("tokio") {
+            "tokio workers".to_owned()
+        } else {
+            "main (events, serialization, sqlx calls)".to_owned()
+        };
+        *out.entry(name).or_insert(0) += ticks(11) + ticks(12);
+    }
+    out
+}
+
 fn ms(d: Duration) -> String {
     format!("{:.3}", d.as_secs_f64() * 1000.0)
 }
@@ -53,7 +115,14 @@ async fn main() -> anyhow::Result<()> {
         .unwrap_or_else(|_| tmp.path().to_owned());
     let path = dir.join("bench.db");
     let _ = std::fs::remove_file(&path);
-    let store = Store::open(&path, StoreOptions::default()).await?;
+    let mut opts = StoreOptions::default();
+    if let Some(p) = std::env::var("GATEWATCH_BENCH_PAGE_SIZE")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        opts.page_size = p;
+    }
+    let store = Store::open(&path, opts).await?;
 
     let t0 = Utc
         .with_ymd_and_hms(2025, 6, 1, 0, 0, 0)
@@ -65,15 +134,20 @@ async fn main() -> anyhow::Result<()> {
     let mut bytes = 0usize;
     let mut write_time = Duration::ZERO;
     let mut batch_times = Vec::new();
+    let io_before = io_write_bytes();
+    let cpu_before = cpu_by_thread();
+    let mut synth_cpu = Duration::ZERO;
     let wall = Instant::now();
     while written < total {
         let n = batch_size.min(total - written);
+        let made = cpu_time();
         let batch = synth.batch(n, 0);
         bytes += batch
             .events
             .iter()
             .map(|e| e.event.payload.to_string().len())
             .sum::<usize>();
+        synth_cpu += cpu_time().saturating_sub(made);
         let start = Instant::now();
         let report = store.write_batch(&batch).await?;
         let took = start.elapsed();
@@ -86,6 +160,8 @@ async fn main() -> anyhow::Result<()> {
         written += n;
     }
     let wall = wall.elapsed();
+    let written_bytes = io_write_bytes().saturating_sub(io_before);
+    let cpu_after = cpu_by_thread();
 
     let b = stats(batch_times);
     let db_size = std::fs::metadata(&path)?.len();
@@ -107,12 +183,32 @@ async fn main() -> anyhow::Result<()> {
         written as f64 / wall.as_secs_f64()
     );
     println!(
+        "| bytes written by the process (WAL + checkpoints) | {:.1} KiB per event |",
+        written_bytes as f64 / 1024.0 / written.max(1) as f64
+    );
+    for (name, after) in &cpu_after {
+        let before = cpu_before.get(name).copied().unwrap_or(0);
+        let mut us = (after - before) as f64 * 10_000.0 / written.max(1) as f64;
+        let mut note = String::new();
+        if name.starts_with("main") {
+            // The main thread also generated the events: take that out.
+            let gen = synth_cpu.as_secs_f64() * 1e6 / written.max(1) as f64;
+            us -= gen;
+            note = format!(" (generating them took another {gen:.1} us, not counted)");
+        }
+        println!("| CPU per event, {name} | {us:.1} us{note} |");
+    }
+    println!(
         "| batch commit p50 / p99 / max | {} / {} / {} ms |",
         ms(b.p50),
         ms(b.p99),
         ms(b.max)
     );
 
+    if std::env::var("GATEWATCH_BENCH_QUERIES").is_ok_and(|v| v == "0") {
+        store.close().await;
+        return Ok(());
+    }
     // Queries with the full log in place; ids drawn at random from the synthetic space.
     let mut rng = StdRng::seed_from_u64(7);
     let iters = 1_000;

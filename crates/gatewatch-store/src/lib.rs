@@ -1,10 +1,11 @@
 //! `gatewatch-store`: Gatewatch's SQLite cache, through sqlx.
 //!
-//! It keeps the event log (every normalized event, deduplicated by its dedupe key), the
-//! reducer's entity state (to seed the reducer at start-up), typed tables the UI and the
-//! CLI query (positions, intents and their status history, Hashi lobbies, contracts and
-//! storage items, markets and candles, strategies, proofs, agents, notifications, alerts,
-//! mempool stats), per-connection counters and, when recording, redacted frames.
+//! It keeps the event log (every normalized event, deduplicated by its dedupe key), one
+//! `entities` row per entity with the reducer's state (to seed the reducer at start-up) and
+//! the typed columns the UI and the CLI query (positions, intents, Hashi contracts and
+//! storage items, markets, strategies, proofs and agents are views of it), intent status
+//! history, Hashi lobbies, candles, notifications, alerts, mempool stats, per-connection
+//! counters and, when recording, redacted frames.
 //!
 //! Layout:
 //! - `migrations/`: the schema, embedded with `sqlx::migrate!` (never edit a landed one).
@@ -76,6 +77,7 @@ impl Store {
         let connect = SqliteConnectOptions::new()
             .filename(path)
             .create_if_missing(opts.create_if_missing)
+            .page_size(opts.page_size)
             .journal_mode(SqliteJournalMode::Wal)
             // WAL + NORMAL: a committed transaction survives a process crash; only an OS
             // crash or power loss can lose the last few, never corrupt the file.
@@ -91,7 +93,11 @@ impl Store {
             .pragma("cache_size", "-65536")
             .pragma("wal_autocheckpoint", "0")
             .pragma("journal_size_limit", "67108864")
-            .pragma("temp_store", "memory");
+            .pragma("temp_store", "memory")
+            // Rows stream from the connection's worker thread through a bounded channel; at
+            // the default 50 a 500-row answer (positions at risk) was ten hand-offs between
+            // threads, each a scheduling delay on a busy machine.
+            .row_buffer_size(1024);
         let pool = SqlitePoolOptions::new()
             .max_connections(opts.max_connections.max(1))
             .connect_with(connect)

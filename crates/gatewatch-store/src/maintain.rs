@@ -297,7 +297,7 @@ async fn load_entity(
     }))
 }
 
-/// Set the stale flag on `entities` and the typed table that shows it.
+/// Set the stale flag on `entities` (the typed views show it from there).
 async fn set_stale(
     conn: &mut SqliteConnection,
     venue: &str,
@@ -317,27 +317,7 @@ async fn set_stale(
     push_ids(&mut qb, ids);
     let n = qb.build().execute(&mut *conn).await?.rows_affected();
 
-    let typed = match kind {
-        EntityKind::Position => Some((
-            "UPDATE positions SET stale = ",
-            " AND venue = ",
-            " AND closed = 0",
-        )),
-        EntityKind::Intent => Some(("UPDATE intents SET stale = ", "", " AND terminal = 0")),
-        _ => None,
-    };
-    if let Some((update, venue_clause, live_clause)) = typed {
-        let mut qb: QueryBuilder<'_, Sqlite> = QueryBuilder::new(update);
-        qb.push_bind(stale).push(" WHERE 1=1");
-        if !venue_clause.is_empty() {
-            qb.push(venue_clause).push_bind(venue);
-        }
-        if stale {
-            qb.push(live_clause);
-        }
-        push_ids(&mut qb, ids);
-        qb.build().execute(&mut *conn).await?;
-    }
+    // The typed views (positions, intents) read `stale` from the same row.
     Ok(n)
 }
 

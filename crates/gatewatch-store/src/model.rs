@@ -23,6 +23,9 @@ pub struct StoreOptions {
     /// checkpointer and restarts the WAL itself before its next batch, so the file stays
     /// bounded even when ingest never pauses.
     pub wal_limit_pages: i64,
+    /// Page size of a NEW database file (bytes, a power of two from 512 to 65,536); an
+    /// existing file keeps its own.
+    pub page_size: u32,
 }
 
 impl Default for StoreOptions {
@@ -34,6 +37,7 @@ impl Default for StoreOptions {
             checkpoint_interval: Duration::from_millis(250),
             // 256 MiB.
             wal_limit_pages: 65_536,
+            page_size: 4096,
         }
     }
 }

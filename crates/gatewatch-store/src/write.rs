@@ -12,6 +12,7 @@ use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 use crate::model::{AlertRow, BatchReport, ConnectionRow, EventOutcome, WriteBatch};
 use crate::project::{self, ColValue};
 use crate::{ms, Store, StoreError};
+use gatewatch_core::views::{ContractView, IntentView, PositionView, StorageItemView};
 
 /// Row counts multi-row statements are built for. sqlx caches prepared statements per
 /// connection by SQL text, and preparing a multi-row statement of a few hundred rows costs
@@ -152,7 +153,11 @@ impl Store {
         }
         for part in plan(new_events.len(), false) {
             let mut qb: QueryBuilder<'_, Sqlite> = QueryBuilder::new(
-                "INSERT INTO events (id, dedupe_key, connection, gateway, event_type, \
+                // OR FAIL: the keys were checked above under the write lock, so no row can
+                // conflict; and a statement that can't ABORT needs no statement journal
+                // (a copy of every page it touches). Any error still rolls the whole
+                // transaction back.
+                "INSERT OR FAIL INTO events (id, dedupe_key, connection, gateway, event_type, \
                  external_id, entity_kind, entity_id, severity, created_at, received_at, at, \
                  applied, payload) ",
             );
@@ -251,9 +256,158 @@ impl Store {
 /// One entity state on its way to the file.
 struct Pending<'a> {
     state: &'a EntityState,
-    /// `state.data` serialized once, for `entities.data` and the typed table's payload.
+    /// `state.data` serialized once.
     data: String,
     event_id: Option<i64>,
+    typed: Typed,
+}
+
+/// The typed columns an entity's row carries besides the reducer's state (see the third
+/// migration: the typed tables are views of `entities`).
+enum Typed {
+    Position(Box<PositionView>),
+    Intent {
+        view: Box<IntentView>,
+        htlc: Option<String>,
+        txs: Option<String>,
+    },
+    Contract(ContractView),
+    Storage(StorageItemView),
+    /// Markets, strategies, proofs: a few columns read leniently from `data`.
+    Simple(EntityKind, &'static [project::Col], Vec<ColValue>),
+    /// No typed columns of its own; lobbies and notifications keep side tables.
+    Plain,
+}
+
+impl Typed {
+    fn of(state: &EntityState) -> Result<Typed, StoreError> {
+        Ok(match state.key.entity.kind {
+            EntityKind::Position => Typed::Position(Box::new(project::position(state))),
+            EntityKind::Intent => {
+                let view = project::intent(state);
+                let htlc = view.htlc_state.as_ref().map(payload_text).transpose()?;
+                let txs = view.tx_hashes.as_ref().map(payload_text).transpose()?;
+                Typed::Intent {
+                    view: Box::new(view),
+                    htlc,
+                    txs,
+                }
+            }
+            EntityKind::Contract => Typed::Contract(project::contract(state)),
+            EntityKind::StorageItem => Typed::Storage(project::storage_item(state)),
+            EntityKind::Market | EntityKind::Strategy | EntityKind::Proof => {
+                match project::simple_table(state.key.entity.kind) {
+                    Some((_, cols)) => Typed::Simple(
+                        state.key.entity.kind,
+                        cols,
+                        cols.iter().map(|c| c.read(&state.data)).collect(),
+                    ),
+                    None => Typed::Plain,
+                }
+            }
+            _ => Typed::Plain,
+        })
+    }
+
+    /// Rows of one family share one statement shape (the same typed columns).
+    fn family(&self) -> usize {
+        match self {
+            Typed::Position(_) => 0,
+            Typed::Intent { .. } => 1,
+            Typed::Contract(_) => 2,
+            Typed::Storage(_) => 3,
+            Typed::Simple(EntityKind::Market, ..) => 4,
+            Typed::Simple(EntityKind::Strategy, ..) => 5,
+            Typed::Simple(..) => 6,
+            Typed::Plain => 7,
+        }
+    }
+
+    /// The `entities` columns this row's family writes.
+    fn columns(&self) -> Vec<&'static str> {
+        match self {
+            Typed::Position(_) => vec![
+                "shown_status",
+                "market",
+                "side",
+                "size",
+                "entry",
+                "current_value",
+                "pnl",
+                "leverage",
+                "margin",
+                "distance_to_liquidation",
+                "at_risk",
+                "closed",
+            ],
+            Typed::Intent { .. } => vec![
+                "shown_status",
+                "proof_status",
+                "solver",
+                "from_chain",
+                "to_chain",
+                "amount",
+                "htlc_state",
+                "tx_hashes",
+                "error",
+                "failure_reason",
+            ],
+            Typed::Contract(_) => vec!["lobby_id"],
+            Typed::Storage(_) => vec!["contract_id", "lobby_id", "player_id"],
+            Typed::Simple(_, cols, _) => cols.iter().map(|c| c.name()).collect(),
+            Typed::Plain => Vec::new(),
+        }
+    }
+
+    /// Bind the values of [`Typed::columns`], in that order.
+    fn bind<'q>(&'q self, b: &mut sqlx::query_builder::Separated<'_, 'q, Sqlite, &'static str>) {
+        match self {
+            Typed::Position(v) => {
+                b.push_bind(v.status.as_deref())
+                    .push_bind(v.market.as_deref())
+                    .push_bind(v.side.as_deref())
+                    .push_bind(v.size)
+                    .push_bind(v.entry)
+                    .push_bind(v.current_value)
+                    .push_bind(v.pnl)
+                    .push_bind(v.leverage)
+                    .push_bind(v.margin)
+                    .push_bind(v.distance_to_liquidation)
+                    .push_bind(v.at_risk)
+                    .push_bind(v.closed);
+            }
+            Typed::Intent { view: v, htlc, txs } => {
+                b.push_bind(v.status.as_deref())
+                    .push_bind(v.proof_status.as_deref())
+                    .push_bind(v.solver.as_deref())
+                    .push_bind(v.from_chain.as_deref())
+                    .push_bind(v.to_chain.as_deref())
+                    .push_bind(v.amount.as_deref())
+                    .push_bind(htlc.as_deref())
+                    .push_bind(txs.as_deref())
+                    .push_bind(v.error.as_deref())
+                    .push_bind(v.failure_reason.as_deref());
+            }
+            Typed::Contract(v) => {
+                b.push_bind(v.lobby_id.as_deref());
+            }
+            Typed::Storage(v) => {
+                b.push_bind(v.contract_id.as_deref())
+                    .push_bind(v.lobby_id.as_deref())
+                    .push_bind(v.player_id.as_deref());
+            }
+            Typed::Simple(_, _, values) => {
+                for v in values {
+                    match v {
+                        ColValue::Text(v) => b.push_bind(v.as_deref()),
+                        ColValue::Real(v) => b.push_bind(*v),
+                        ColValue::Bool(v) => b.push_bind(*v),
+                    };
+                }
+            }
+            Typed::Plain => {}
+        }
+    }
 }
 
 /// Upsert one entity state, guarded; returns whether it was written.
@@ -265,242 +419,154 @@ pub(crate) async fn upsert_entity(
     Ok(upsert_entities(conn, &[(state, event_id)]).await? == 1)
 }
 
-/// Upsert `entities` rows in multi-row statements, guarded, then the typed tables of the
-/// rows the guard let through. Keys must be distinct. Returns how many were written.
+/// Whether a kind keeps a side table that must follow its accepted states.
+fn has_side_table(kind: EntityKind) -> bool {
+    matches!(kind, EntityKind::Lobby | EntityKind::Notification)
+}
+
+/// Upsert `entities` rows (the reducer's state and the typed columns, one row per entity)
+/// in multi-row statements, guarded; then the side tables of accepted lobby and
+/// notification states. Keys must be distinct. Returns how many were written.
 pub(crate) async fn upsert_entities(
     conn: &mut SqliteConnection,
     states: &[(&EntityState, Option<i64>)],
 ) -> Result<u64, StoreError> {
-    let pending = states
-        .iter()
-        .map(|&(state, event_id)| {
-            Ok(Pending {
-                state,
-                data: payload_text(&state.data)?,
-                event_id,
-            })
-        })
-        .collect::<Result<Vec<_>, StoreError>>()?;
-    let mut written: HashSet<(String, String, String)> = HashSet::with_capacity(pending.len());
-    for part in plan(pending.len(), true) {
-        let mut qb: QueryBuilder<'_, Sqlite> = QueryBuilder::new(
-            "INSERT INTO entities (venue, kind, id, connection, gateway, status, rank, \
-             finalizing, terminal, stale, last_event_type, updated_at, first_seen_at, \
-             events_applied, last_event_id, data) ",
-        );
-        qb.push_values(chunk_rows(&pending, part, true), |mut b, p| {
-            let s = p.state;
-            b.push_bind(s.key.venue.as_str())
-                .push_bind(s.key.entity.kind.as_str())
-                .push_bind(s.key.entity.id.as_str())
-                .push_bind(s.connection.as_str())
-                .push_bind(s.gateway.as_str())
-                .push_bind(s.status.as_deref())
-                .push_bind(project::rank(s))
-                .push_bind(s.finalizing)
-                .push_bind(s.terminal)
-                .push_bind(s.stale)
-                .push_bind(s.last_event_type.as_str())
-                .push_bind(ms(s.updated_at))
-                .push_bind(ms(s.first_seen_at))
-                .push_bind(i64::try_from(s.events_applied).unwrap_or(i64::MAX))
-                .push_bind(p.event_id)
-                .push_bind(p.data.as_str());
-        });
-        // The guard: never leave a terminal state for a non-terminal one, and otherwise
-        // compare status rank first, then the update time, as the reducer does.
-        qb.push(
-            " ON CONFLICT (venue, kind, id) DO UPDATE SET connection = excluded.connection, \
-             gateway = excluded.gateway, status = excluded.status, rank = excluded.rank, \
-             finalizing = excluded.finalizing, terminal = excluded.terminal, \
-             stale = excluded.stale, last_event_type = excluded.last_event_type, \
-             updated_at = excluded.updated_at, \
-             first_seen_at = min(entities.first_seen_at, excluded.first_seen_at), \
-             events_applied = max(entities.events_applied, excluded.events_applied), \
-             last_event_id = coalesce(excluded.last_event_id, entities.last_event_id), \
-             data = excluded.data \
-             WHERE NOT (entities.terminal = 1 AND excluded.terminal = 0) \
-             AND (excluded.rank > entities.rank OR (excluded.rank = entities.rank \
-                  AND excluded.updated_at >= entities.updated_at)) \
-             RETURNING venue, kind, id",
-        );
-        let rows: Vec<(String, String, String)> = qb.build_query_as().fetch_all(&mut *conn).await?;
-        written.extend(rows);
+    let mut families: [Vec<Pending<'_>>; 8] = Default::default();
+    let mut side: Vec<Pending<'_>> = Vec::new();
+    for &(state, event_id) in states {
+        let p = Pending {
+            state,
+            data: payload_text(&state.data)?,
+            event_id,
+            typed: Typed::of(state)?,
+        };
+        if has_side_table(state.key.entity.kind) {
+            side.push(p);
+        } else {
+            families[p.typed.family()].push(p);
+        }
     }
-    let accepted: Vec<&Pending<'_>> = pending
-        .iter()
-        .filter(|p| {
-            let k = &p.state.key;
-            written.contains(&(
-                k.venue.clone(),
-                k.entity.kind.as_str().to_owned(),
-                k.entity.id.clone(),
-            ))
-        })
-        .collect();
-    upsert_typed(conn, &accepted).await?;
-    Ok(accepted.len() as u64)
+    let mut written = 0;
+    for rows in families.iter().filter(|f| !f.is_empty()) {
+        // No padding here: a repeated row would count twice in `rows_affected`.
+        for part in plan(rows.len(), false) {
+            let (start, len) = part;
+            written += upsert_chunk(conn, &rows[start..start + len]).await?;
+        }
+    }
+    // Rare kinds with side tables: one at a time, so each verdict is known.
+    for p in &side {
+        if upsert_chunk(conn, std::slice::from_ref(p)).await? == 1 {
+            written += 1;
+            match p.state.key.entity.kind {
+                EntityKind::Lobby => upsert_lobby(conn, p).await?,
+                _ => upsert_notification(conn, p).await?,
+            }
+        }
+    }
+    Ok(written)
 }
 
-/// Write the typed-table rows of states the `entities` guard accepted, one multi-row
-/// statement per table and chunk.
-async fn upsert_typed(
+/// One guarded multi-row upsert of rows of one family; returns the rows written.
+async fn upsert_chunk(
     conn: &mut SqliteConnection,
-    accepted: &[&Pending<'_>],
+    rows: &[Pending<'_>],
+) -> Result<u64, StoreError> {
+    let Some(first) = rows.first() else {
+        return Ok(0);
+    };
+    let typed_cols = first.typed.columns();
+    let mut head = String::from(
+        // OR FAIL: no statement journal (see the events insert); the upsert clause still
+        // handles the key conflict.
+        "INSERT OR FAIL INTO entities (venue, kind, id, connection, gateway, status, rank, \
+         finalizing, terminal, stale, last_event_type, updated_at, first_seen_at, \
+         events_applied, last_event_id, data",
+    );
+    for c in &typed_cols {
+        head.push_str(", ");
+        head.push_str(c);
+    }
+    head.push_str(") ");
+    let mut qb: QueryBuilder<'_, Sqlite> = QueryBuilder::new(head);
+    qb.push_values(rows, |mut b, p| {
+        let s = p.state;
+        b.push_bind(s.key.venue.as_str())
+            .push_bind(s.key.entity.kind.as_str())
+            .push_bind(s.key.entity.id.as_str())
+            .push_bind(s.connection.as_str())
+            .push_bind(s.gateway.as_str())
+            .push_bind(s.status.as_deref())
+            .push_bind(project::rank(s))
+            .push_bind(s.finalizing)
+            .push_bind(s.terminal)
+            .push_bind(s.stale)
+            .push_bind(s.last_event_type.as_str())
+            .push_bind(ms(s.updated_at))
+            .push_bind(ms(s.first_seen_at))
+            .push_bind(i64::try_from(s.events_applied).unwrap_or(i64::MAX))
+            .push_bind(p.event_id)
+            .push_bind(p.data.as_str());
+        p.typed.bind(&mut b);
+    });
+    // The guard: never leave a terminal state for a non-terminal one, and otherwise
+    // compare status rank first, then the update time, as the reducer does.
+    qb.push(
+        " ON CONFLICT (kind, id, venue) DO UPDATE SET connection = excluded.connection, \
+         gateway = excluded.gateway, status = excluded.status, rank = excluded.rank, \
+         finalizing = excluded.finalizing, terminal = excluded.terminal, \
+         stale = excluded.stale, last_event_type = excluded.last_event_type, \
+         updated_at = excluded.updated_at, \
+         first_seen_at = min(entities.first_seen_at, excluded.first_seen_at), \
+         events_applied = max(entities.events_applied, excluded.events_applied), \
+         last_event_id = coalesce(excluded.last_event_id, entities.last_event_id), \
+         data = excluded.data",
+    );
+    for c in &typed_cols {
+        qb.push(format_args!(", {c} = excluded.{c}"));
+    }
+    qb.push(
+        " WHERE NOT (entities.terminal = 1 AND excluded.terminal = 0) \
+         AND (excluded.rank > entities.rank OR (excluded.rank = entities.rank \
+              AND excluded.updated_at >= entities.updated_at))",
+    );
+    Ok(qb.build().execute(&mut *conn).await?.rows_affected())
+}
+
+/// A notification's row (its own table: shown with its payload as is).
+async fn upsert_notification(
+    conn: &mut SqliteConnection,
+    p: &Pending<'_>,
 ) -> Result<(), StoreError> {
-    let mut positions = Vec::new();
-    let mut intents = Vec::new();
-    let mut contracts = Vec::new();
-    let mut storage = Vec::new();
-    let mut simple: HashMap<&'static str, (&'static [project::Col], Vec<&Pending<'_>>)> =
-        HashMap::new();
-    for &p in accepted {
-        match p.state.key.entity.kind {
-            EntityKind::Position => positions.push((p, project::position(p.state))),
-            EntityKind::Intent => {
-                let v = project::intent(p.state);
-                let htlc = v.htlc_state.as_ref().map(payload_text).transpose()?;
-                let txs = v.tx_hashes.as_ref().map(payload_text).transpose()?;
-                intents.push((p, v, htlc, txs));
-            }
-            EntityKind::Contract => contracts.push((p, project::contract(p.state))),
-            EntityKind::StorageItem => storage.push((p, project::storage_item(p.state))),
-            EntityKind::Lobby => upsert_lobby(conn, p).await?,
-            kind => {
-                // Price alerts, risk alerts, margin-guard runs, services and mempool have no
-                // table of their own: the `entities` row is their typed store.
-                if let Some((table, cols)) = project::simple_table(kind) {
-                    simple.entry(table).or_insert((cols, Vec::new())).1.push(p);
-                }
-            }
+    let s = p.state;
+    let Some((_, cols)) = project::simple_table(EntityKind::Notification) else {
+        return Ok(());
+    };
+    let mut qb: QueryBuilder<'_, Sqlite> = QueryBuilder::new(
+        "INSERT OR REPLACE INTO notifications (venue, id, connection, status, updated_at, \
+         payload",
+    );
+    for c in cols {
+        qb.push(", ").push(c.name());
+    }
+    qb.push(") ");
+    let values: Vec<ColValue> = cols.iter().map(|c| c.read(&s.data)).collect();
+    qb.push_values(std::iter::once(()), |mut b, ()| {
+        b.push_bind(s.key.venue.as_str())
+            .push_bind(s.key.entity.id.as_str())
+            .push_bind(s.connection.as_str())
+            .push_bind(s.status.as_deref())
+            .push_bind(ms(s.updated_at))
+            .push_bind(p.data.as_str());
+        for v in &values {
+            match v {
+                ColValue::Text(v) => b.push_bind(v.as_deref()),
+                ColValue::Real(v) => b.push_bind(*v),
+                ColValue::Bool(v) => b.push_bind(*v),
+            };
         }
-    }
-    for part in plan(positions.len(), true) {
-        let mut qb: QueryBuilder<'_, Sqlite> = QueryBuilder::new(
-            "INSERT OR REPLACE INTO positions (venue, id, connection, market, side, size, entry, \
-             current_value, pnl, leverage, margin, distance_to_liquidation, at_risk, status, \
-             finalizing, closed, stale, last_event_type, created_at, updated_at) ",
-        );
-        qb.push_values(chunk_rows(&positions, part, true), |mut b, (p, v)| {
-            b.push_bind(p.state.key.venue.as_str())
-                .push_bind(p.state.key.entity.id.as_str())
-                .push_bind(v.connection.as_str())
-                .push_bind(v.market.as_deref())
-                .push_bind(v.side.as_deref())
-                .push_bind(v.size)
-                .push_bind(v.entry)
-                .push_bind(v.current_value)
-                .push_bind(v.pnl)
-                .push_bind(v.leverage)
-                .push_bind(v.margin)
-                .push_bind(v.distance_to_liquidation)
-                .push_bind(v.at_risk)
-                .push_bind(v.status.as_deref())
-                .push_bind(v.finalizing)
-                .push_bind(v.closed)
-                .push_bind(v.stale)
-                .push_bind(v.last_event_type.as_str())
-                .push_bind(ms(v.created_at))
-                .push_bind(ms(v.updated_at));
-        });
-        qb.build().execute(&mut *conn).await?;
-    }
-    for part in plan(intents.len(), true) {
-        let mut qb: QueryBuilder<'_, Sqlite> = QueryBuilder::new(
-            "INSERT OR REPLACE INTO intents (id, connection, status, proof_status, solver, \
-             from_chain, to_chain, amount, htlc_state, tx_hashes, error, failure_reason, \
-             terminal, stale, created_at, updated_at) ",
-        );
-        qb.push_values(
-            chunk_rows(&intents, part, true),
-            |mut b, (p, v, htlc, txs)| {
-                b.push_bind(v.id.as_str())
-                    .push_bind(v.connection.as_str())
-                    .push_bind(v.status.as_deref())
-                    .push_bind(v.proof_status.as_deref())
-                    .push_bind(v.solver.as_deref())
-                    .push_bind(v.from_chain.as_deref())
-                    .push_bind(v.to_chain.as_deref())
-                    .push_bind(v.amount.as_deref())
-                    .push_bind(htlc.as_deref())
-                    .push_bind(txs.as_deref())
-                    .push_bind(v.error.as_deref())
-                    .push_bind(v.failure_reason.as_deref())
-                    .push_bind(v.terminal)
-                    .push_bind(p.state.stale)
-                    .push_bind(ms(v.created_at))
-                    .push_bind(ms(v.updated_at));
-            },
-        );
-        qb.build().execute(&mut *conn).await?;
-    }
-    for part in plan(contracts.len(), true) {
-        let mut qb: QueryBuilder<'_, Sqlite> = QueryBuilder::new(
-            "INSERT OR REPLACE INTO contracts (id, connection, lobby_id, stage, terminal, \
-             updated_at) ",
-        );
-        qb.push_values(chunk_rows(&contracts, part, true), |mut b, (_, v)| {
-            b.push_bind(v.id.as_str())
-                .push_bind(v.connection.as_str())
-                .push_bind(v.lobby_id.as_deref())
-                .push_bind(v.stage.as_str())
-                .push_bind(v.terminal)
-                .push_bind(ms(v.updated_at));
-        });
-        qb.build().execute(&mut *conn).await?;
-    }
-    for part in plan(storage.len(), true) {
-        let mut qb: QueryBuilder<'_, Sqlite> = QueryBuilder::new(
-            "INSERT OR REPLACE INTO storage_items (id, connection, contract_id, lobby_id, \
-             player_id, stage, terminal, updated_at) ",
-        );
-        qb.push_values(chunk_rows(&storage, part, true), |mut b, (_, v)| {
-            b.push_bind(v.id.as_str())
-                .push_bind(v.connection.as_str())
-                .push_bind(v.contract_id.as_deref())
-                .push_bind(v.lobby_id.as_deref())
-                .push_bind(v.player_id.as_deref())
-                .push_bind(v.stage.as_str())
-                .push_bind(v.terminal)
-                .push_bind(ms(v.updated_at));
-        });
-        qb.build().execute(&mut *conn).await?;
-    }
-    for (table, (cols, rows)) in simple {
-        for part in plan(rows.len(), true) {
-            // Only notifications keep a payload column (see the second migration).
-            let with_payload = table == "notifications";
-            let mut head = format!(
-                "INSERT OR REPLACE INTO {table} (venue, id, connection, status, updated_at{}",
-                if with_payload { ", payload" } else { "" }
-            );
-            for c in cols {
-                head.push_str(", ");
-                head.push_str(c.name());
-            }
-            head.push_str(") ");
-            let mut qb: QueryBuilder<'_, Sqlite> = QueryBuilder::new(head);
-            qb.push_values(chunk_rows(&rows, part, true), |mut b, p| {
-                let s = p.state;
-                b.push_bind(s.key.venue.as_str())
-                    .push_bind(s.key.entity.id.as_str())
-                    .push_bind(s.connection.as_str())
-                    .push_bind(s.status.as_deref())
-                    .push_bind(ms(s.updated_at));
-                if with_payload {
-                    b.push_bind(p.data.as_str());
-                }
-                for c in cols.iter() {
-                    match c.read(&s.data) {
-                        ColValue::Text(v) => b.push_bind(v),
-                        ColValue::Real(v) => b.push_bind(v),
-                        ColValue::Bool(v) => b.push_bind(v),
-                    };
-                }
-            });
-            qb.build().execute(&mut *conn).await?;
-        }
-    }
+    });
+    qb.build().execute(&mut *conn).await?;
     Ok(())
 }
 

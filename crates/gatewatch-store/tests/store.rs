@@ -52,7 +52,11 @@ async fn migrations_apply_on_a_new_file_and_reopen() {
         .await
         .expect("open");
     let tables: Vec<(String,)> =
-        sqlx::query_as("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+        // Tables and views: the typed "tables" of entities are views of `entities` since the
+        // third migration; the queries read them under the same names.
+        sqlx::query_as(
+            "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') ORDER BY name",
+        )
             .fetch_all(store.pool())
             .await
             .expect("tables");
@@ -936,4 +940,70 @@ async fn a_canary_secret_never_reaches_the_file_or_its_wal() {
     let db = std::fs::read(&path).unwrap_or_default();
     let seen = |b: &[u8]| b.windows(visible.len()).any(|w| w == visible.as_bytes());
     assert!(seen(&wal) || seen(&db), "the scan finds plain text");
+}
+
+/// A file written by the first two migrations (typed tables, WITHOUT ROWID `entities`)
+/// keeps its entities and typed rows through the third (typed tables folded into
+/// `entities`, read back through views of the same names).
+#[tokio::test]
+async fn folding_migration_keeps_existing_entities_and_typed_rows() {
+    use sqlx::migrate::Migrator;
+    use std::borrow::Cow;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("old.db");
+    let all = sqlx::migrate!("./migrations");
+    assert!(all.migrations.len() >= 3, "the folding migration exists");
+    let old = Migrator {
+        migrations: Cow::Owned(all.migrations[..2].to_vec()),
+        ..Migrator::DEFAULT
+    };
+    {
+        let pool = sqlx::SqlitePool::connect_with(
+            sqlx::sqlite::SqliteConnectOptions::new()
+                .filename(&path)
+                .create_if_missing(true),
+        )
+        .await
+        .expect("pool");
+        old.run(&pool).await.expect("old migrations");
+        for sql in [
+            "INSERT INTO entities VALUES ('dimes', 'position', 'p1', 'dm', 'dimes-partner', \
+             'open', 1, 0, 0, 1, 'position.opened', 2000, 1000, 3, 7, '{\"id\":\"p1\"}')",
+            "INSERT INTO positions VALUES ('dimes', 'p1', 'dm', 'BTC', 'yes', 1.5, 0.1, 0.30000000000000004, \
+             -2.25, 3, 40, 4.5, 1, 'open', 0, 0, 1, 'position.opened', 1000, 2000)",
+            "INSERT INTO entities VALUES ('fusion', 'intent', 'i1', 'fu', 'fusion', \
+             'completed', 2, 0, 1, 0, 'intent:status', 5000, 4000, 2, 9, '{\"intentId\":\"i1\"}')",
+            "INSERT INTO intents VALUES ('i1', 'fu', 'completed', 'verified', 'solver_a', \
+             'ethereum', 'starknet', '10', NULL, '{\"source\":\"0xabc\"}', NULL, NULL, 1, 0, \
+             4000, 5000)",
+            "INSERT INTO entities VALUES ('hashi', 'contract', 'c1', 'ha', 'hashi', \
+             'contract.initialized', 1, 0, 0, 0, 'contract.initialized', 6000, 6000, 1, 11, '{}')",
+            "INSERT INTO contracts VALUES ('c1', 'ha', 'lobby_1', 'contract.initialized', 0, 6000)",
+        ] {
+            sqlx::query(sql).execute(&pool).await.expect(sql);
+        }
+        pool.close().await;
+    }
+    let store = Store::open(&path, StoreOptions::default())
+        .await
+        .expect("open runs the third migration");
+    let at_risk = store.positions_at_risk().await.expect("at risk");
+    assert_eq!(at_risk.len(), 1);
+    let p = &at_risk[0];
+    assert_eq!((p.venue.as_str(), p.id.as_str()), ("dimes", "p1"));
+    assert_eq!(p.market.as_deref(), Some("BTC"));
+    assert_eq!(p.current_value, Some(0.1 + 0.2), "REALs come back exactly");
+    assert_eq!(p.pnl, Some(-2.25));
+    assert!(p.at_risk && p.stale && !p.closed);
+    let intent = store.intent("i1").await.expect("intent").expect("found");
+    assert_eq!(intent.status.as_deref(), Some("completed"));
+    assert_eq!(intent.solver.as_deref(), Some("solver_a"));
+    assert!(intent.terminal);
+    let contracts = store.contracts(Some("lobby_1")).await.expect("contracts");
+    assert_eq!(contracts.len(), 1);
+    assert_eq!(contracts[0].stage, "contract.initialized");
+    let states = store.load_entities().await.expect("entities");
+    assert_eq!(states.len(), 3);
+    assert_eq!(store.integrity_check().await.expect("check"), "ok");
+    store.close().await;
 }
