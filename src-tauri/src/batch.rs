@@ -356,7 +356,9 @@ mod tests {
         assert_eq!(next.reset, None, "only the batch after a reset is one");
         // A reset alone (an engine with nothing yet) is still news: the UI must clear.
         pending.reset(true);
-        let batch = pending.take(Vec::new(), 0).expect("a reset is sent even when empty");
+        let batch = pending
+            .take(Vec::new(), 0)
+            .expect("a reset is sent even when empty");
         assert_eq!(batch.reset, Some(EngineReset { demo: true }));
     }
 

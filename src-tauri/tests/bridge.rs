@@ -403,7 +403,11 @@ async fn a_saved_connection_goes_to_the_keychain_and_the_file_and_the_stream_car
         "a reset batch, then an Axisor position from the saved connection",
         |b| {
             if let Some(reset) = b.reset {
-                let names: Vec<&str> = b.connections.iter().map(|c| c.connection.as_str()).collect();
+                let names: Vec<&str> = b
+                    .connections
+                    .iter()
+                    .map(|c| c.connection.as_str())
+                    .collect();
                 if names == ["ax-test"] {
                     assert!(!reset.demo, "the new engine is not the simulator");
                     assert!(
@@ -450,7 +454,11 @@ async fn a_saved_connection_goes_to_the_keychain_and_the_file_and_the_stream_car
         Duration::from_secs(30),
         "a reset without the removed connection, then zkde frames from the new engine",
         |b| {
-            let names: Vec<&str> = b.connections.iter().map(|c| c.connection.as_str()).collect();
+            let names: Vec<&str> = b
+                .connections
+                .iter()
+                .map(|c| c.connection.as_str())
+                .collect();
             if b.reset.is_some() && names == ["zkde-test"] {
                 reset_seen = true;
             }
