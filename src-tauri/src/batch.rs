@@ -363,6 +363,24 @@ mod tests {
     }
 
     #[test]
+    fn a_zkde_position_as_the_simulator_sends_it_is_open() {
+        let mut reducer = Reducer::new();
+        let ctx = DecodeContext::new("zkde", GatewayKind::Zkde, Utc::now());
+        let frame = r#"{"type":"position_update","data":{"position_id":"zpos_1","current_value":101.5,"pool_id":"ekubo"},"timestamp":"2026-01-01T00:00:00Z"}"#;
+        let Ok(Decoded::Event(event)) = decode(&ctx, WireMessage::Text(frame)) else {
+            panic!("a zkde position_update decodes");
+        };
+        reducer.apply(&event);
+        let state = reducer.entities().next().cloned().expect("a position");
+        let mut pending = Pending::default();
+        pending.add_state(&state);
+        let batch = pending.take(Vec::new(), 0).expect("a position");
+        assert_eq!(batch.positions.len(), 1, "{state:?}");
+        assert_eq!(batch.positions[0].status.as_deref(), Some("open"), "{state:?}");
+        assert!(!batch.positions[0].closed);
+    }
+
+    #[test]
     fn nothing_pending_means_no_batch_but_drops_alone_are_reported() {
         let mut pending = Pending::default();
         assert!(pending.take(Vec::new(), 0).is_none());

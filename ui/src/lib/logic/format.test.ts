@@ -29,6 +29,7 @@ describe('format', () => {
       expect(v.title).toMatch(/ping/);
     }
     expect(rttView('zkde', { state: 'subscribed' }, 7).title).toMatch(/WebSocket ping/);
+    expect(rttView('zkde', { state: 'subscribed' }, 0).text).toBe('<1 ms');
     expect(rttView('hashi', { state: 'reconnecting', attempt: 2, next_try_at: '' }, null)).toEqual({
       text: 'n/a',
       title: expect.stringMatching(/not connected \(reconnecting \(attempt 2\)\)/),

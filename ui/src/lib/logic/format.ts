@@ -90,7 +90,9 @@ export function rttView(
 ): { text: string; title: string } {
   const how = RTT_METHOD[gateway] ?? 'a WebSocket ping → pong';
   if (typeof rttMs === 'number' && Number.isFinite(rttMs)) {
-    return { text: `${formatNum(rttMs, 0)} ms`, title: `Heartbeat round trip: ${how}` };
+    // Whole milliseconds: a local gateway answers within one.
+    const text = rttMs < 1 ? '<1 ms' : `${formatNum(rttMs, 0)} ms`;
+    return { text, title: `Heartbeat round trip: ${how}` };
   }
   const live = state.state === 'subscribed' || state.state === 'authenticated' || state.state === 'connected';
   if (!live) {
