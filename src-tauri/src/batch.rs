@@ -376,7 +376,11 @@ mod tests {
         pending.add_state(&state);
         let batch = pending.take(Vec::new(), 0).expect("a position");
         assert_eq!(batch.positions.len(), 1, "{state:?}");
-        assert_eq!(batch.positions[0].status.as_deref(), Some("open"), "{state:?}");
+        assert_eq!(
+            batch.positions[0].status.as_deref(),
+            Some("open"),
+            "{state:?}"
+        );
         assert!(!batch.positions[0].closed);
     }
 

@@ -237,7 +237,7 @@ async fn zkde_round_trip_is_measured_with_websocket_pings_that_do_not_hide_silen
     ));
     spec.heartbeat.interval = Duration::from_millis(100);
     spec.heartbeat.server_silence = Duration::from_millis(1_500);
-    let mut h = Harness::start(spec);
+    let h = Harness::start(spec);
     let mut conn = server.accept().await;
     conn.send_json(json!({"type":"connected"})).await;
     // zkde pings us (app level); we ping at the WebSocket level, which any server's stack
