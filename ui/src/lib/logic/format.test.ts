@@ -16,6 +16,8 @@ describe('format', () => {
     expect(formatNum(1234.567)).toBe('1,234.57');
     expect(formatSigned(5)).toBe('+5');
     expect(formatSigned(-5)).toBe('-5');
+    expect(formatSigned(-0.0001)).toBe('0');
+    expect(formatSigned(0.004)).toBe('0');
   });
   it('labels connection states, including ones it does not know', () => {
     expect(connStateView({ state: 'reconnecting', attempt: 3, next_try_at: '' })).toEqual({ label: 'reconnecting (attempt 3)', tone: 'warn' });

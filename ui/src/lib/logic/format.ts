@@ -23,7 +23,10 @@ export function formatNum(n: number | null | undefined, digits = 2): string {
 
 export function formatSigned(n: number | null | undefined, digits = 2): string {
   if (n === null || n === undefined || !Number.isFinite(n)) return '—';
-  return (n > 0 ? '+' : '') + formatNum(n, digits);
+  const text = formatNum(n, digits);
+  // A value that rounds to zero is "0", not "-0" or "+0".
+  if (/^-?0$/.test(text)) return '0';
+  return (n > 0 ? '+' : '') + text;
 }
 
 export function formatTime(iso: string | null | undefined): string {
