@@ -236,6 +236,35 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             report["export_events"] = len(ids)
             step(f"export: {len(ids)} events, oldest first")
 
+            # Pause keeps the list still (and counts what it skipped); Resume takes frames again.
+            def shown() -> int:
+                text = session.execute(
+                    "return document.querySelector('[data-testid=\"inspector-count\"]').textContent;"
+                )
+                return int(str(text).split()[0].replace(",", ""))
+
+            click(session, session.find("css selector", '[data-testid="inspector-pause"]'))
+            paused_at = shown()
+            time.sleep(3)
+            if shown() != paused_at:
+                raise WebDriverError("the inspector kept taking frames while paused")
+            click(session, session.find("css selector", '[data-testid="inspector-pause"]'))
+            wait_until("frames after Resume", lambda: True if shown() > paused_at else None, 30)
+            step(f"pause held the list at {paused_at} frames; resume took frames again")
+
+            # Free text searches the SQLite history (debounced), not just the screen.
+            type_into(session, session.find("css selector", '[data-testid="inspector-text"]'), "position")
+            hits = wait_until(
+                "history results for free text",
+                lambda: count(session, '[data-testid="history-results"] li') or None,
+                30,
+            )
+            report["history_hits"] = hits
+            step(f"free text 'position': {hits} history results from SQLite")
+            session.execute(
+                "const b = Array.from(document.querySelectorAll('button')).find(b => b.textContent.trim() === 'Clear'); if (b) b.click();"
+            )
+
             # 4b. An intent from the live stream, looked up by id: timeline from SQLite.
             open_tab(session, "intents")
             intent_id = wait_until(
@@ -268,6 +297,15 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 wait_until(f"the {view} view", lambda: count(session, selector) or None, 60)
                 shot(session, args.shots, view)
             report["screenshots"] = sorted(f for f in os.listdir(args.shots) if f.startswith("app-"))
+
+            # Which gateways' notifications reached the history by now (reported, not asserted:
+            # the scenario's timing decides which have fired yet).
+            open_tab(session, "notifications")
+            report["notification_sources"] = session.execute(
+                "return Array.from(new Set(Array.from(document.querySelectorAll('[data-testid=\"notification-history\"] .meta'))"
+                ".map(m => m.textContent.split(' · ')[0].trim()))).sort();"
+            )
+            step(f"notification history from: {report['notification_sources']}")
 
             # 7. Settings, applied without a restart: a first real connection (a closed port:
             # it only has to exist) ends demo mode; a second one, then the first removed.
