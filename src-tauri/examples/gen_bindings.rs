@@ -37,18 +37,24 @@ fn main() -> anyhow::Result<()> {
 }
 
 /// ts-rs writes Rust's `u64`/`i64` as `bigint`, but IPC payloads are JSON and `JSON.parse`
-/// gives a `number` (counters and ids stay far below 2^53). Types in this crate say so with
-/// `#[ts(type = "number")]`; the engine crates' types (`Counters`, `LobbyView`,
-/// `AlertThresholds`) don't, so their files are corrected here.
+/// gives a `number` (counters and ids stay far below 2^53): every such field says
+/// `#[ts(type = "number")]` where it is defined. A new one that doesn't fails here, naming it,
+/// instead of reaching the UI as a type that lies.
 fn numbers_not_bigints(dir: &Path) -> anyhow::Result<()> {
+    let mut offenders = Vec::new();
     for entry in std::fs::read_dir(dir)? {
         let path = entry?.path();
         if path.extension().is_some_and(|e| e == "ts") {
             let text = std::fs::read_to_string(&path)?;
-            if text.contains("bigint") {
-                std::fs::write(&path, text.replace("bigint", "number"))?;
+            for line in text.lines().filter(|l| l.contains("bigint")) {
+                offenders.push(format!("{}: {}", path.display(), line.trim()));
             }
         }
     }
+    anyhow::ensure!(
+        offenders.is_empty(),
+        "64-bit integers without #[ts(type = \"number\")] (JSON gives numbers):\n{}",
+        offenders.join("\n")
+    );
     Ok(())
 }

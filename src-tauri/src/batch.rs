@@ -11,7 +11,7 @@ use gatewatch_core::{EntityKind, GatewayKind};
 use gatewatch_engine::{ConnectionStatus, Update};
 use gatewatch_store::AlertRow;
 
-use crate::ipc::{FrameRow, MempoolStats, UiBatch};
+use crate::ipc::{EngineReset, FrameRow, MempoolStats, UiBatch};
 
 /// At most this many toasts (and as many alerts) wait for one flush; a storm beyond that
 /// keeps the newest. Each flush empties them, so this only bites above ~6,000 a second.
@@ -20,6 +20,7 @@ const MAX_PENDING_NOTICES: usize = 200;
 /// What the next batch will carry.
 #[derive(Debug, Default)]
 pub struct Pending {
+    reset: Option<EngineReset>,
     connections: Option<Vec<ConnectionStatus>>,
     positions: HashMap<(String, String), PositionView>,
     intents: HashMap<(String, String), IntentView>,
@@ -91,6 +92,20 @@ impl Pending {
         }
     }
 
+    /// The next batch will be the whole state: forget the entities and statuses pending
+    /// (they may be the previous engine's) and mark it, so the UI replaces rather than merges.
+    /// Call before adding every entity and status of the engine.
+    pub fn reset(&mut self, demo: bool) {
+        self.reset = Some(EngineReset { demo });
+        self.connections = None;
+        self.positions.clear();
+        self.intents.clear();
+        self.lobbies.clear();
+        self.contracts.clear();
+        self.storage_items.clear();
+        self.mempool = None;
+    }
+
     /// Every connection's status (replaces what was pending).
     pub fn set_connections(&mut self, connections: Vec<ConnectionStatus>) {
         self.gateways = gateways_of(&connections);
@@ -101,6 +116,7 @@ impl Pending {
     /// there is nothing at all (no empty batches cross the IPC).
     pub fn take(&mut self, frames: Vec<FrameRow>, frames_dropped: u64) -> Option<UiBatch> {
         let batch = UiBatch {
+            reset: self.reset.take(),
             connections: self.connections.take().unwrap_or_default(),
             positions: drain(&mut self.positions),
             intents: drain(&mut self.intents),
@@ -298,6 +314,74 @@ mod tests {
             pending.take(Vec::new(), 0).is_none(),
             "a flush empties what was pending"
         );
+    }
+
+    #[test]
+    fn a_reset_forgets_what_the_previous_engine_left_pending_and_is_marked() {
+        let mut reducer = Reducer::new();
+        let mut pending = Pending::default();
+        pending.apply(&dimes_update(
+            &mut reducer,
+            "evt_1",
+            "position.created",
+            "dm_old",
+            "pending",
+            1,
+        ));
+        pending.reset(false);
+        let mut fresh = Reducer::new();
+        pending.apply(&dimes_update(
+            &mut fresh,
+            "evt_2",
+            "position.created",
+            "dm_new",
+            "pending",
+            2,
+        ));
+        let batch = pending.take(Vec::new(), 0).expect("a reset batch");
+        assert_eq!(batch.reset, Some(EngineReset { demo: false }));
+        let ids: Vec<&str> = batch.positions.iter().map(|p| p.id.as_str()).collect();
+        assert_eq!(ids, ["dm_new"]);
+        let next = {
+            pending.apply(&dimes_update(
+                &mut fresh,
+                "evt_3",
+                "position.opened",
+                "dm_new",
+                "open",
+                3,
+            ));
+            pending.take(Vec::new(), 0).expect("an update")
+        };
+        assert_eq!(next.reset, None, "only the batch after a reset is one");
+        // A reset alone (an engine with nothing yet) is still news: the UI must clear.
+        pending.reset(true);
+        let batch = pending
+            .take(Vec::new(), 0)
+            .expect("a reset is sent even when empty");
+        assert_eq!(batch.reset, Some(EngineReset { demo: true }));
+    }
+
+    #[test]
+    fn a_zkde_position_as_the_simulator_sends_it_is_open() {
+        let mut reducer = Reducer::new();
+        let ctx = DecodeContext::new("zkde", GatewayKind::Zkde, Utc::now());
+        let frame = r#"{"type":"position_update","data":{"position_id":"zpos_1","current_value":101.5,"pool_id":"ekubo"},"timestamp":"2026-01-01T00:00:00Z"}"#;
+        let Ok(Decoded::Event(event)) = decode(&ctx, WireMessage::Text(frame)) else {
+            panic!("a zkde position_update decodes");
+        };
+        reducer.apply(&event);
+        let state = reducer.entities().next().cloned().expect("a position");
+        let mut pending = Pending::default();
+        pending.add_state(&state);
+        let batch = pending.take(Vec::new(), 0).expect("a position");
+        assert_eq!(batch.positions.len(), 1, "{state:?}");
+        assert_eq!(
+            batch.positions[0].status.as_deref(),
+            Some("open"),
+            "{state:?}"
+        );
+        assert!(!batch.positions[0].closed);
     }
 
     #[test]

@@ -314,6 +314,7 @@ impl Bridge {
             let running = self.running().await?;
             let engine = &running.engine;
             let mut pending = Pending::default();
+            pending.reset(engine.demo().is_some());
             for state in engine.entities() {
                 pending.add_state(&state);
             }
@@ -437,7 +438,7 @@ impl Bridge {
         Ok(rows.into_iter().map(EventRow::from).collect())
     }
 
-    /// Every event matching the filter (not just a page), newest first, as JSON lines.
+    /// Every event matching the filter (not just a page), oldest first, as JSON lines.
     pub async fn export_events(&self, filter: &EventFilter, path: &str) -> Result<u64, AppError> {
         use tokio::io::AsyncWriteExt;
         let path = expand_home(path.trim());
@@ -455,27 +456,16 @@ impl Bridge {
         };
         let file = tokio::fs::File::create(&path).await.map_err(io)?;
         let mut out = tokio::io::BufWriter::new(file);
-        let mut count = 0u64;
-        if filter.matches_received() {
-            let mut page = filter.to_store();
-            page.limit = Some(EXPORT_PAGE);
-            loop {
-                let rows = store.events(&page).await?;
-                for row in &rows {
-                    let mut line = serde_json::to_vec(&EventRow::from(row.clone()))
-                        .map_err(|e| io(std::io::Error::other(e)))?;
-                    line.push(b'\n');
-                    out.write_all(&line).await.map_err(io)?;
-                    count += 1;
-                }
-                match rows.last() {
-                    Some(last) if rows.len() == EXPORT_PAGE as usize => {
-                        page.before_id = Some(last.id)
-                    }
-                    _ => break,
-                }
-            }
-        }
+        let count = if filter.matches_received() {
+            write_events_oldest_first(&store, &filter.to_store(), EXPORT_PAGE, &mut out)
+                .await
+                .map_err(|e| match e {
+                    ExportError::Store(e) => e.into(),
+                    ExportError::Io(e) => io(e),
+                })?
+        } else {
+            0
+        };
         out.flush().await.map_err(io)?;
         Ok(count)
     }
@@ -635,6 +625,61 @@ impl Bridge {
     }
 }
 
+enum ExportError {
+    Store(gatewatch_store::StoreError),
+    Io(std::io::Error),
+}
+
+/// Write every event matching `filter` to `out` as JSON lines, oldest first; the count.
+///
+/// The store pages newest first (keyset on the row id), and an export can be millions of
+/// rows: a first pass walks the pages keeping only where each one starts (one id per
+/// `page_size` rows), and a second pass reads them again from the oldest, each reversed.
+/// Rows that arrive during the export are not in it (the first pass fixes the newest id);
+/// rows that retention deletes meanwhile are just missing.
+async fn write_events_oldest_first(
+    store: &gatewatch_store::Store,
+    filter: &gatewatch_store::EventFilter,
+    page_size: u32,
+    out: &mut (impl tokio::io::AsyncWrite + Unpin),
+) -> Result<u64, ExportError> {
+    use tokio::io::AsyncWriteExt;
+    let mut page = filter.clone();
+    page.limit = Some(page_size);
+    // Pass 1: `bounds[i]` is the exclusive upper id of page i (newest first); page i holds
+    // the rows in [bounds[i + 1], bounds[i]).
+    let mut bounds: Vec<i64> = Vec::new();
+    loop {
+        let rows = store.events(&page).await.map_err(ExportError::Store)?;
+        let (Some(first), Some(last)) = (rows.first(), rows.last()) else {
+            break;
+        };
+        if bounds.is_empty() {
+            bounds.push(first.id.saturating_add(1));
+        }
+        if rows.len() < page_size as usize {
+            break;
+        }
+        bounds.push(last.id);
+        page.before_id = Some(last.id);
+    }
+    // Pass 2: the oldest page first, each page oldest row first.
+    let mut count = 0u64;
+    for i in (0..bounds.len()).rev() {
+        let lower = bounds.get(i + 1).copied().unwrap_or(i64::MIN);
+        page.before_id = Some(bounds[i]);
+        let rows = store.events(&page).await.map_err(ExportError::Store)?;
+        for row in rows.into_iter().rev().filter(|r| r.id >= lower) {
+            let mut line = serde_json::to_vec(&EventRow::from(row))
+                .map_err(|e| ExportError::Io(std::io::Error::other(e)))?;
+            line.push(b'\n');
+            out.write_all(&line).await.map_err(ExportError::Io)?;
+            count += 1;
+        }
+    }
+    Ok(count)
+}
+
 fn validate(text: &str, file: &str) -> Result<Config, AppError> {
     Config::parse(text, file).map_err(|e| AppError::Config(e.to_string()))
 }
@@ -724,8 +769,10 @@ async fn recv(
     }
 }
 
-/// Everything the engine holds, for a subscriber that (re)attaches or fell behind.
+/// Everything the engine holds, for a subscriber that (re)attaches or fell behind: a reset
+/// batch, so entities and connections the engine no longer has disappear from the UI.
 fn full_state(pending: &mut Pending, engine: &Engine) {
+    pending.reset(engine.demo().is_some());
     for state in engine.entities() {
         pending.add_state(&state);
     }
@@ -927,6 +974,51 @@ mod tests {
         // The first task ended, which dropped its sender.
         assert!(rx1.recv().await.is_none());
         bridge.shutdown().await;
+    }
+
+    #[tokio::test]
+    async fn an_export_is_written_oldest_first_across_pages() {
+        let store = gatewatch_store::Store::open_in_memory()
+            .await
+            .expect("a store");
+        let mut synth = gatewatch_store::synth::Synth::new(7, "export", Utc::now());
+        store
+            .write_batch(&synth.batch(23, 0))
+            .await
+            .expect("written");
+        let all = gatewatch_store::EventFilter::default();
+        // 23 rows in pages of 5 (and a page size that divides them: 23 = 1 page of 23).
+        for page in [5, 23, 100] {
+            let mut out = Vec::new();
+            let n = write_events_oldest_first(&store, &all, page, &mut out)
+                .await
+                .unwrap_or_else(|_| panic!("exported with pages of {page}"));
+            let ids: Vec<i64> = String::from_utf8(out)
+                .expect("UTF-8")
+                .lines()
+                .map(|l| {
+                    serde_json::from_str::<serde_json::Value>(l).expect("JSON")["id"]
+                        .as_i64()
+                        .expect("an id")
+                })
+                .collect();
+            assert_eq!(n, 23);
+            assert_eq!(ids.len(), 23, "every row once (pages of {page})");
+            assert!(
+                ids.windows(2).all(|w| w[0] < w[1]),
+                "chronological (pages of {page}): {ids:?}"
+            );
+        }
+        // A filter that matches nothing writes nothing.
+        let none = gatewatch_store::EventFilter {
+            connection: Some("nobody".into()),
+            ..Default::default()
+        };
+        let mut out = Vec::new();
+        let n = write_events_oldest_first(&store, &none, 5, &mut out)
+            .await
+            .unwrap_or_else(|_| panic!("an empty export"));
+        assert_eq!((n, out.len()), (0, 0));
     }
 
     #[tokio::test(start_paused = true)]

@@ -96,12 +96,26 @@ pub struct MempoolStats {
     pub at: DateTime<Utc>,
 }
 
-/// What changed since the previous batch. Upserts: an entity in a batch replaces the one
-/// with the same (venue or connection, id); nothing is ever removed by a batch.
+/// The whole state of the engine, not a change: see [`UiBatch::reset`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct EngineReset {
+    /// The engine runs on its embedded simulator (the "demo data" banner).
+    pub demo: bool,
+}
+
+/// What changed since the previous batch. Entities are upserts: one in a batch replaces the
+/// one with the same (venue or connection, id). Connections are the whole list whenever
+/// present, so a connection missing from it is gone. A batch with `reset` is the whole state.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct UiBatch {
-    /// Every connection's status (all of them, when present).
+    /// Set when the batch carries the whole state of a (re)started engine (or the state
+    /// resent after the subscriber fell behind): the UI replaces its connections and
+    /// entities with the batch's instead of merging, so what a removed connection or the
+    /// demo mode left behind goes away without restarting the app.
+    pub reset: Option<EngineReset>,
+    /// Every connection's status: all of them when present (empty: unchanged).
     pub connections: Vec<ConnectionStatus>,
     /// Positions that changed.
     pub positions: Vec<PositionView>,
@@ -130,7 +144,8 @@ pub struct UiBatch {
 impl UiBatch {
     /// Nothing to send.
     pub fn is_empty(&self) -> bool {
-        self.connections.is_empty()
+        self.reset.is_none()
+            && self.connections.is_empty()
             && self.positions.is_empty()
             && self.intents.is_empty()
             && self.lobbies.is_empty()

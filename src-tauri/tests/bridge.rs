@@ -193,10 +193,16 @@ async fn demo_mode_streams_batched_cards_and_decoded_frames_and_answers_history_
     let text = std::fs::read_to_string(&export).expect("the export file");
     assert_eq!(text.lines().count() as u64, n);
     assert!(n >= rows.len() as u64);
+    let mut ids = Vec::new();
     for line in text.lines() {
         let v: serde_json::Value = serde_json::from_str(line).expect("one JSON object a line");
         assert_eq!(v["entity_id"], position.as_str());
+        ids.push(v["id"].as_i64().expect("an id"));
     }
+    assert!(
+        ids.windows(2).all(|w| w[0] < w[1]),
+        "exported oldest first: {ids:?}"
+    );
     let relative = bridge
         .export_events(&filter, "out.jsonl")
         .await
@@ -387,12 +393,32 @@ async fn a_saved_connection_goes_to_the_keychain_and_the_file_and_the_stream_car
         .collect();
     assert_eq!(names, ["ax-test"]);
 
-    // The same subscription now carries the new engine's data.
+    // The same subscription now carries the new engine's data, starting with a reset batch:
+    // its whole state, demo off, only the saved connection (the UI drops the demo's tiles
+    // and cards and its banner, without a restart).
+    let mut reset_seen = false;
     until(
         &mut rx,
         Duration::from_secs(60),
-        "an Axisor position from the saved connection",
-        |b| b.positions.iter().any(|p| p.connection == "ax-test"),
+        "a reset batch, then an Axisor position from the saved connection",
+        |b| {
+            if let Some(reset) = b.reset {
+                let names: Vec<&str> = b
+                    .connections
+                    .iter()
+                    .map(|c| c.connection.as_str())
+                    .collect();
+                if names == ["ax-test"] {
+                    assert!(!reset.demo, "the new engine is not the simulator");
+                    assert!(
+                        b.positions.iter().all(|p| p.connection == "ax-test"),
+                        "no demo position in the new engine's state"
+                    );
+                    reset_seen = true;
+                }
+            }
+            reset_seen && b.positions.iter().any(|p| p.connection == "ax-test")
+        },
     )
     .await;
 
@@ -421,14 +447,25 @@ async fn a_saved_connection_goes_to_the_keychain_and_the_file_and_the_stream_car
         .map(|c| c.connection.as_str())
         .collect();
     assert_eq!(names, ["zkde-test"]);
+    // The removal reaches the UI: a reset batch whose connections no longer have it.
+    let mut reset_seen = false;
     until(
         &mut rx,
         Duration::from_secs(30),
-        "zkde frames from the new engine",
+        "a reset without the removed connection, then zkde frames from the new engine",
         |b| {
-            b.frames
+            let names: Vec<&str> = b
+                .connections
                 .iter()
-                .any(|f| f.connection == "zkde-test" && f.direction == Direction::In)
+                .map(|c| c.connection.as_str())
+                .collect();
+            if b.reset.is_some() && names == ["zkde-test"] {
+                reset_seen = true;
+            }
+            reset_seen
+                && b.frames
+                    .iter()
+                    .any(|f| f.connection == "zkde-test" && f.direction == Direction::In)
         },
     )
     .await;

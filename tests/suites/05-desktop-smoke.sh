@@ -38,6 +38,20 @@ else
 fi
 export APP VERSION SCREENSHOT WORK
 
+# A home of its own (as 60-desktop-e2e.sh): no config file, so the app runs on its embedded
+# simulator whatever the developer's ~/.config/gatewatch says, and writes its demo database
+# and any keychain use into the scratch directory, not into their data. Set after the build:
+# cargo and rustup live under the real HOME.
+mkdir -p "$WORK/home" "$WORK/config" "$WORK/data" "$WORK/cache" "$WORK/runtime"
+chmod 700 "$WORK/runtime"
+unset GATEWATCH_CONFIG
+export HOME="$WORK/home" XDG_CONFIG_HOME="$WORK/config" XDG_DATA_HOME="$WORK/data" \
+  XDG_CACHE_HOME="$WORK/cache" XDG_RUNTIME_DIR="$WORK/runtime"
+
 dbus-run-session -- xvfb-run -a -s '-screen 0 1280x800x24' \
   bash "$ROOT/tests/desktop/smoke-in-display.sh"
+[[ ! -e "$WORK/config/gatewatch/config.toml" ]] || {
+  echo "desktop smoke: the app created a config file it was not asked to" >&2
+  exit 1
+}
 echo "desktop smoke: ok (version $VERSION, screenshot $SCREENSHOT)"

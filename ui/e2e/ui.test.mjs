@@ -279,3 +279,39 @@ test('settings: remove asks first (Keep cancels, a second click removes); test s
   assert.equal(call.args.secret, null);
   await context.close();
 });
+
+test('a removed connection loses its tile; a reset batch (engine restarted) replaces tiles, cards and the demo banner', async () => {
+  const { page, context, errors } = await open({ config: { demo: true } });
+  await page.waitForSelector('[data-testid=demo-banner]');
+  await page.waitForSelector('[data-testid=gateway-dimes-partner]');
+  const others = await page.evaluate(() => window.__gw.data.connections().filter((c) => c.connection !== 'dimes-partner'));
+  // The status list is the whole list: a connection missing from it is gone.
+  await page.evaluate((cs) => window.__gw.push({ connections: cs }), others);
+  await page.waitForSelector('[data-testid=gateway-dimes-partner]', { state: 'detached' });
+  assert.equal(await page.locator('.strip [data-testid^=gateway-]').count(), others.length);
+  // Saving the first real connection restarts the engine off the simulator.
+  const real = { ...others.find((c) => c.connection === 'axisor'), connection: 'axisor-prod', environment: 'prod' };
+  await page.evaluate(
+    ([c, p]) => window.__gw.push({ reset: { demo: false }, connections: [c], positions: [p] }),
+    [real, dimesPos('ax_real_1', { venue: 'axisor', connection: 'axisor-prod', status: 'open' })],
+  );
+  await page.waitForSelector('[data-testid=demo-banner]', { state: 'detached' });
+  assert.equal(await page.locator('.strip [data-testid^=gateway-]').count(), 1);
+  await page.waitForSelector('[data-testid=gateway-axisor-prod]');
+  const ids = await page.locator('[data-testid=position-card]').evaluateAll((els) => els.map((e) => e.dataset.id));
+  assert.deepEqual(ids, ['ax_real_1']);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('the heartbeat round trip shows per gateway, or why there is none', async () => {
+  const { page, context } = await open({ config: { demo: true } });
+  const rtt = (name) => page.locator(`[data-testid=gateway-${name}] [data-testid=rtt]`);
+  await rtt('axisor').waitFor();
+  assert.equal(await rtt('axisor').textContent(), 'rtt 9 ms');
+  assert.match(await rtt('axisor').getAttribute('title'), /WebSocket ping/);
+  // The mock's zkde is reconnecting: nothing to time, and the tooltip says so.
+  assert.equal(await rtt('zkde').textContent(), 'rtt n/a');
+  assert.match(await rtt('zkde').getAttribute('title'), /not connected/);
+  await context.close();
+});

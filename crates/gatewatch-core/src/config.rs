@@ -174,6 +174,7 @@ pub struct AlertThresholds {
     /// Re-arm only once the distance is back above threshold + this margin.
     pub rearm_margin: f64,
     /// Alerts of one kind on one connection within this window are grouped.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub group_window_secs: u64,
     /// Global cap on OS notifications per minute.
     pub max_notifications_per_minute: u32,

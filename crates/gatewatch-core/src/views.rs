@@ -44,7 +44,9 @@ pub struct PositionView {
     pub distance_to_liquidation: Option<f64>,
     /// The venue (or Gatewatch's rules) flag it at risk.
     pub at_risk: bool,
-    /// The venue's status (`pending`, `open`, `closing`, `closed`, `liquidated`, …).
+    /// The venue's status (`pending`, `open`, `closing`, `closed`, `liquidated`, …). zkde
+    /// sends none: its `position_update` only says a tracked position's value changed, so a
+    /// zkde position is `open` (its document has no closing event).
     pub status: Option<String>,
     /// Between `position.opening` and `position.opened`.
     pub finalizing: bool,
@@ -111,6 +113,7 @@ pub struct LobbyView {
     /// Player ids currently in the lobby, as far as events tell.
     pub participants: Vec<String>,
     /// Participant count as the gateway last reported it.
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
     pub participant_count: Option<u64>,
     /// `lobby.deleted` seen.
     pub deleted: bool,
@@ -317,7 +320,11 @@ impl PositionView {
             return None;
         }
         let d = &state.data;
-        let status = state.status.clone().or_else(|| text(d, &["status"]));
+        let status = state
+            .status
+            .clone()
+            .or_else(|| text(d, &["status"]))
+            .or_else(|| (state.key.venue == "zkde").then(|| "open".to_owned()));
         let closed = state.terminal
             || status
                 .as_deref()

@@ -138,6 +138,10 @@ fn zkde_position_reads_current_value() {
     assert_eq!(v.current_value, Some(10250.75));
     assert_eq!(v.id, "zpos_7");
     assert!(!v.closed);
+    // zkde has no status field: a position its monitor reports on is open (not "unknown",
+    // and not history).
+    assert_eq!(v.status.as_deref(), Some("open"));
+    assert!(!v.finalizing);
 }
 
 #[test]

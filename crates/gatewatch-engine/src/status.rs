@@ -66,26 +66,35 @@ impl EngineCounters {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Counters {
     /// Frames read.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub frames_in: u64,
     /// Frames written.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub frames_out: u64,
     /// Events decoded.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub events: u64,
     /// Frames that failed to decode.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub decode_errors: u64,
     /// Duplicate deliveries.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub duplicates: u64,
     /// Out-of-order deliveries that didn't move an entity.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub stale: u64,
     /// Reconnections.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub reconnects: u64,
     /// Frames a slow subscriber (the inspector) missed.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub dropped_frames: u64,
     /// When the last event arrived.
     pub last_event_at: Option<DateTime<Utc>>,
     /// Events per second (recent average).
     pub events_per_sec: f64,
     /// Last heartbeat round-trip.
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
     pub heartbeat_rtt_ms: Option<u64>,
 }
 

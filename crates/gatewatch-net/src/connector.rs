@@ -400,7 +400,8 @@ impl Runner {
                 gateway::heartbeat_mode(self.spec.kind, &self.spec.heartbeat),
                 Instant::now(),
                 limits.handshake_timeout,
-            ),
+            )
+            .with_rtt_probe(self.spec.heartbeat.interval),
             phase: Phase::AwaitOpen,
         };
         self.set_state(ConnState::Connected).await;

@@ -179,8 +179,12 @@ pub(crate) fn ping_frame(kind: GatewayKind, nsp: &str) -> Option<PingFrame> {
     match kind {
         GatewayKind::Hashi => Some(PingFrame::Text(r#"{"type":"ping"}"#.to_owned())),
         GatewayKind::Fusion => Some(PingFrame::Text(sio::encode_event(nsp, "ping", &[]))),
-        GatewayKind::Axisor => Some(PingFrame::WebSocket),
-        _ => None,
+        // Axisor's document has no app-level heartbeat; zkde and Dimes (Engine.IO v4) ping us,
+        // so our WebSocket ping there only measures the round trip.
+        GatewayKind::Axisor
+        | GatewayKind::Zkde
+        | GatewayKind::DimesPartner
+        | GatewayKind::DimesCustomer => Some(PingFrame::WebSocket),
     }
 }
 

@@ -13,6 +13,10 @@ use tokio::time::Instant;
 ///
 /// In every case *any* inbound frame proves the server alive; a connection with neither data
 /// nor pong for its deadline is rebuilt.
+///
+/// Where the server pings (zkde, Dimes), we also send a WebSocket-level ping every `interval`
+/// only to measure the round trip (every WebSocket server answers one, RFC 6455 §5.5.2); its
+/// pong proves nothing about the gateway itself, so it doesn't move the silence deadline.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HeartbeatPolicy {
     /// How often we ping (client-ping gateways).
@@ -83,10 +87,16 @@ impl std::fmt::Display for Silence {
     }
 }
 
+/// The first ping (or round-trip probe) goes out this soon after the handshake, so the round
+/// trip is known within a second of connecting, not only after a whole `interval`.
+pub(crate) const FIRST_PING_AFTER: Duration = Duration::from_secs(1);
+
 /// Tracks liveness of one connection.
 #[derive(Debug, Clone)]
 pub(crate) struct Watchdog {
     mode: Mode,
+    /// Server-ping mode: send a round-trip probe this often.
+    rtt_probe: Option<Duration>,
     last_inbound: Instant,
     /// Until the handshake completes, this deadline rules.
     handshake_deadline: Option<Instant>,
@@ -101,6 +111,7 @@ impl Watchdog {
     pub(crate) fn new(mode: Mode, now: Instant, handshake_timeout: Duration) -> Self {
         Self {
             mode,
+            rtt_probe: None,
             last_inbound: now,
             handshake_deadline: Some(now + handshake_timeout),
             handshake_timeout,
@@ -109,18 +120,33 @@ impl Watchdog {
         }
     }
 
+    /// While the server pings, also probe the round trip every `every` (see
+    /// [`HeartbeatPolicy`]). No effect in client-ping mode, whose pings measure it already.
+    pub(crate) fn with_rtt_probe(mut self, every: Duration) -> Self {
+        self.rtt_probe = Some(every);
+        self
+    }
+
     /// Change the mode (Engine.IO learns its timings from the open packet).
     pub(crate) fn set_mode(&mut self, mode: Mode) {
         self.mode = mode;
+    }
+
+    /// How often we ping in the current mode, if at all.
+    fn ping_every(&self) -> Option<Duration> {
+        match self.mode {
+            Mode::ClientPings { interval, .. } => Some(interval),
+            Mode::ServerPings { .. } => self.rtt_probe,
+        }
     }
 
     /// The handshake completed at `now`: start heartbeats.
     pub(crate) fn ready(&mut self, now: Instant) {
         self.handshake_deadline = None;
         self.last_inbound = now;
-        if let Mode::ClientPings { interval, .. } = self.mode {
-            self.next_ping_at = Some(now + interval);
-        }
+        self.next_ping_at = self
+            .ping_every()
+            .map(|every| now + every.min(FIRST_PING_AFTER));
     }
 
     /// Any frame arrived.
@@ -128,17 +154,21 @@ impl Watchdog {
         self.last_inbound = now;
     }
 
-    /// A pong arrived: the round trip of our last ping, if one was outstanding.
+    /// A pong arrived: the round trip of our last ping, if one was outstanding. In client-ping
+    /// mode it proves the server alive; a server-ping gateway's liveness is its own pings and
+    /// data (a WebSocket stack answers pings even when the gateway behind it is stuck).
     pub(crate) fn on_pong(&mut self, now: Instant) -> Option<Duration> {
-        self.last_inbound = now;
+        if matches!(self.mode, Mode::ClientPings { .. }) {
+            self.last_inbound = now;
+        }
         self.ping_sent_at.take().map(|sent| now - sent)
     }
 
     /// The loop sent a ping at `now`.
     pub(crate) fn on_ping_sent(&mut self, now: Instant) {
-        if let Mode::ClientPings { interval, .. } = self.mode {
+        if let Some(every) = self.ping_every() {
             self.ping_sent_at = Some(now);
-            self.next_ping_at = Some(now + interval);
+            self.next_ping_at = Some(now + every);
         }
     }
 
@@ -229,9 +259,42 @@ mod tests {
         let mut w = Watchdog::new(mode, start, S(5));
         w.ready(start);
         let (pings, died_at) = run_until_dead(&mut w, None).await;
-        // Ping at 20 s, no answer; dead at 20 + 10 = 30 s after the last frame.
-        assert_eq!(pings, 1);
+        // Pings at 1 s and 21 s, no answer; dead at 20 + 10 = 30 s after the last frame.
+        assert_eq!(pings, 2);
         assert_eq!(died_at - start, S(30));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_first_ping_goes_out_a_second_after_the_handshake() {
+        let start = Instant::now();
+        let mode = Mode::ClientPings {
+            interval: S(20),
+            timeout: S(10),
+        };
+        let mut w = Watchdog::new(mode, start, S(5));
+        w.ready(start);
+        assert_eq!(w.deadline() - start, FIRST_PING_AFTER);
+        sleep_until(w.deadline()).await;
+        assert_eq!(w.poll(Instant::now()), Action::SendPing);
+        w.on_ping_sent(Instant::now());
+        assert_eq!(w.deadline() - start, FIRST_PING_AFTER + S(20));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn server_ping_gateways_get_round_trip_probes_that_do_not_keep_them_alive() {
+        let start = Instant::now();
+        let mut w =
+            Watchdog::new(Mode::ServerPings { silence: S(65) }, start, S(5)).with_rtt_probe(S(20));
+        w.ready(start);
+        // Probes at 1 s, 21 s, 41 s, 61 s, each answered 30 ms later...
+        let (pings, died_at) = run_until_dead(&mut w, Some(Duration::from_millis(30))).await;
+        assert_eq!(pings, 4);
+        // ...but the pongs don't count as the gateway talking: dead 65 s after the last frame.
+        assert_eq!(died_at - start, S(65));
+        // Each pong is a round trip.
+        w.on_ping_sent(Instant::now());
+        advance(Duration::from_millis(30)).await;
+        assert_eq!(w.on_pong(Instant::now()), Some(Duration::from_millis(30)));
     }
 
     #[tokio::test(start_paused = true)]

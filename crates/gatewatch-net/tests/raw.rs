@@ -227,6 +227,45 @@ async fn zkde_answers_pings_filters_events_and_uses_the_address_path() {
 }
 
 #[tokio::test]
+async fn zkde_round_trip_is_measured_with_websocket_pings_that_do_not_hide_silence() {
+    use futures_util::StreamExt;
+    let mut server = RawServer::start().await;
+    let mut spec = fast(ConnectorSpec::new(
+        "zkde-rtt",
+        GatewayKind::Zkde,
+        server.url("/ws/0x1"),
+    ));
+    spec.heartbeat.interval = Duration::from_millis(100);
+    spec.heartbeat.server_silence = Duration::from_millis(1_500);
+    let h = Harness::start(spec);
+    let mut conn = server.accept().await;
+    conn.send_json(json!({"type":"connected"})).await;
+    // zkde pings us (app level); we ping at the WebSocket level, which any server's stack
+    // answers while it reads (tungstenite queues the pong by itself).
+    let started = tokio::time::Instant::now();
+    let mut pings = 0;
+    while h.handle.counters().snapshot().heartbeat_rtt_ms.is_none() {
+        assert!(started.elapsed() < CAP, "no round trip measured");
+        if let Ok(Some(Ok(m))) =
+            tokio::time::timeout(Duration::from_millis(50), conn.ws.next()).await
+        {
+            pings += usize::from(m.is_ping());
+        }
+    }
+    assert!(pings >= 1);
+    // The server keeps answering WebSocket pings but sends nothing: still rebuilt, since a
+    // pong says nothing about the gateway behind the socket.
+    let answering = tokio::spawn(async move { while conn.ws.next().await.is_some() {} });
+    let _conn2 = server.accept().await;
+    assert!(
+        started.elapsed() >= Duration::from_millis(1_400),
+        "not before the silence deadline"
+    );
+    answering.abort();
+    h.stop().await;
+}
+
+#[tokio::test]
 async fn zkde_silent_server_is_detected_and_rebuilt() {
     let mut server = RawServer::start().await;
     let mut spec = fast(ConnectorSpec::new(

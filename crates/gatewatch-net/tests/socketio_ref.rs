@@ -231,6 +231,32 @@ async fn dimes_partner_header_form() {
 }
 
 #[tokio::test]
+async fn dimes_round_trip_is_measured_with_websocket_pings() {
+    let Some(mut server) = node_server().await else {
+        return;
+    };
+    let mut spec = dimes(
+        &server,
+        GatewayKind::DimesPartner,
+        PARTNER,
+        AuthMode::Auto,
+        GOOD_KEY,
+    );
+    // Engine.IO v4: the server pings, we answer; our own WebSocket ping (answered by the
+    // server's `ws` stack) is what measures the round trip.
+    spec.heartbeat.interval = Duration::from_millis(100);
+    let mut h = Harness::start(spec);
+    server.record(|r| kind_is(r, "connect")).await;
+    h.wait_state(|s| *s == ConnState::Subscribed).await;
+    let started = tokio::time::Instant::now();
+    while h.handle.counters().snapshot().heartbeat_rtt_ms.is_none() {
+        assert!(started.elapsed() < CAP, "no round trip measured");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    h.stop().await;
+}
+
+#[tokio::test]
 async fn dimes_customer_token_payload_and_bearer_header() {
     let Some(mut server) = node_server().await else {
         return;

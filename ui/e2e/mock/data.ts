@@ -23,7 +23,7 @@ export const ago = (s: number): string => new Date(T0 - s * 1000).toISOString();
 
 export const emptyBatch = (): UiBatch => ({
   connections: [], positions: [], intents: [], lobbies: [], contracts: [], storage_items: [],
-  frames: [], toasts: [], alerts: [], mempool: null, frames_dropped: 0,
+  frames: [], toasts: [], alerts: [], mempool: null, frames_dropped: 0, reset: null,
 });
 
 const counters = (eps: number, rtt: number | null, lastAgo: number | null, extra: Partial<ConnectionStatus['counters']> = {}) => ({

@@ -15,7 +15,7 @@ import type { Snapshot } from './bindings/Snapshot';
 import type { StorageItemView } from './bindings/StorageItemView';
 import type { Toast } from './bindings/Toast';
 import type { UiBatch } from './bindings/UiBatch';
-import { capMap, connectionKey, positionKey, upsertAll } from './logic/entities';
+import { capMap, connectionKey, positionKey, replaceAll, upsertAll } from './logic/entities';
 import { FrameLog } from './logic/frames';
 import { ToastStack } from './logic/toasts';
 
@@ -67,14 +67,27 @@ export class AppState {
 
   applyBatch(b: UiBatch, now: number = Date.now()): void {
     this.batches += 1;
-    this.connections = upsertAll(this.connections, arr(b.connections), (c) => c.connection);
-    this.positions = capMap(upsertAll(this.positions, arr(b.positions), positionKey), MAX_ENTITIES);
-    this.intents = capMap(upsertAll(this.intents, arr(b.intents), connectionKey), MAX_ENTITIES);
-    this.lobbies = capMap(upsertAll(this.lobbies, arr(b.lobbies), connectionKey), MAX_ENTITIES);
-    this.contracts = capMap(upsertAll(this.contracts, arr(b.contracts), connectionKey), MAX_ENTITIES);
-    this.storageItems = capMap(upsertAll(this.storageItems, arr(b.storage_items), connectionKey), MAX_ENTITIES);
+    // A reset batch is the whole state of a (re)started engine: what it doesn't carry is
+    // gone (a removed connection's tile and cards, the demo's data after leaving demo mode).
+    const reset = b.reset ?? null;
+    if (reset) this.demo = reset.demo === true;
+    const base = <T>(m: ReadonlyMap<string, T>): ReadonlyMap<string, T> => (reset ? new Map() : m);
+    // Connections come as the whole list whenever present: replace, so removals show.
+    const conns = arr(b.connections);
+    if (reset || conns.length > 0) {
+      this.connections = replaceAll(this.connections, conns, (c) => c.connection);
+    }
+    this.positions = capMap(upsertAll(base(this.positions), arr(b.positions), positionKey), MAX_ENTITIES);
+    this.intents = capMap(upsertAll(base(this.intents), arr(b.intents), connectionKey), MAX_ENTITIES);
+    this.lobbies = capMap(upsertAll(base(this.lobbies), arr(b.lobbies), connectionKey), MAX_ENTITIES);
+    this.contracts = capMap(upsertAll(base(this.contracts), arr(b.contracts), connectionKey), MAX_ENTITIES);
+    this.storageItems = capMap(
+      upsertAll(base(this.storageItems), arr(b.storage_items), connectionKey),
+      MAX_ENTITIES,
+    );
     this.alerts = capMap(upsertAll(this.alerts, arr(b.alerts), (a) => a.id), MAX_ALERTS);
     if (b.mempool) this.mempool = b.mempool;
+    else if (reset) this.mempool = null;
     if (typeof b.frames_dropped === 'number' && b.frames_dropped > 0) {
       this.framesDroppedByEngine += b.frames_dropped;
     }

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { UiBatch } from './bindings/UiBatch';
-import { pos, frame } from './logic/fixtures.test-util';
+import { conn, pos, frame } from './logic/fixtures.test-util';
 import { positionKey } from './logic/entities';
 import { AppState } from './state.svelte';
 
 const batch = (over: Partial<UiBatch> = {}): UiBatch => ({
-  connections: [], positions: [], intents: [], lobbies: [], contracts: [], storage_items: [],
+  reset: null, connections: [], positions: [], intents: [], lobbies: [], contracts: [], storage_items: [],
   frames: [], toasts: [], alerts: [], mempool: null, frames_dropped: 0, ...over,
 });
 
@@ -47,6 +47,32 @@ describe('AppState.applyBatch', () => {
     s.expireToasts(60_000);
     expect(s.toastStack.visible.length).toBe(0);
     expect(s.notifications.length).toBe(1);
+  });
+
+  it('drops a connection missing from the next status list (a removed connection)', () => {
+    const s = new AppState();
+    s.applyBatch(batch({ connections: [conn('a'), conn('b')] }));
+    expect([...s.connections.keys()]).toEqual(['a', 'b']);
+    // A batch without statuses leaves them alone...
+    s.applyBatch(batch({ positions: [pos()] }));
+    expect([...s.connections.keys()]).toEqual(['a', 'b']);
+    // ...a status list is the whole list.
+    s.applyBatch(batch({ connections: [conn('b')] }));
+    expect([...s.connections.keys()]).toEqual(['b']);
+  });
+
+  it('a reset batch replaces the state: the old engine\'s cards go, demo follows the engine', () => {
+    const s = new AppState();
+    s.applySnapshot({ ...batch({ connections: [conn('dimes-partner')], positions: [pos({ id: 'demo' })] }), demo: true, version: '0.1.0' });
+    const alert = { id: 'al1', severity: 'critical' as const, connection: 'dimes-partner', gateway: 'dimes-partner' as const, entity_kind: null, entity_id: null, title: 't', body: 'b', at: '2026-01-01T00:00:00Z', notified_os: false };
+    s.applyBatch(batch({ alerts: [alert], frames: [frame()] }));
+    s.applyBatch(batch({ reset: { demo: false }, connections: [conn('ax-prod')], positions: [pos({ id: 'real', venue: 'axisor' })] }));
+    expect(s.demo).toBe(false);
+    expect([...s.connections.keys()]).toEqual(['ax-prod']);
+    expect([...s.positions.values()].map((p) => p.id)).toEqual(['real']);
+    // History is not state: alerts and frames stay.
+    expect(s.alerts.size).toBe(1);
+    expect(s.frames.length).toBe(1);
   });
 
   it('reads demo and version from the snapshot', () => {

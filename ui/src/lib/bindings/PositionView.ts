@@ -57,7 +57,9 @@ distance_to_liquidation: number | null,
  */
 at_risk: boolean, 
 /**
- * The venue's status (`pending`, `open`, `closing`, `closed`, `liquidated`, …).
+ * The venue's status (`pending`, `open`, `closing`, `closed`, `liquidated`, …). zkde
+ * sends none: its `position_update` only says a tracked position's value changed, so a
+ * zkde position is `open` (its document has no closing event).
  */
 status: string | null, 
 /**

@@ -2,6 +2,7 @@
 import type { AlertRow } from "./AlertRow";
 import type { ConnectionStatus } from "./ConnectionStatus";
 import type { ContractView } from "./ContractView";
+import type { EngineReset } from "./EngineReset";
 import type { FrameRow } from "./FrameRow";
 import type { IntentView } from "./IntentView";
 import type { LobbyView } from "./LobbyView";
@@ -23,7 +24,14 @@ demo: boolean,
  */
 version: string, 
 /**
- * Every connection's status (all of them, when present).
+ * Set when the batch carries the whole state of a (re)started engine (or the state
+ * resent after the subscriber fell behind): the UI replaces its connections and
+ * entities with the batch's instead of merging, so what a removed connection or the
+ * demo mode left behind goes away without restarting the app.
+ */
+reset: EngineReset | null, 
+/**
+ * Every connection's status: all of them when present (empty: unchanged).
  */
 connections: Array<ConnectionStatus>, 
 /**

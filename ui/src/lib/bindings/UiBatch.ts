@@ -2,6 +2,7 @@
 import type { AlertRow } from "./AlertRow";
 import type { ConnectionStatus } from "./ConnectionStatus";
 import type { ContractView } from "./ContractView";
+import type { EngineReset } from "./EngineReset";
 import type { FrameRow } from "./FrameRow";
 import type { IntentView } from "./IntentView";
 import type { LobbyView } from "./LobbyView";
@@ -11,12 +12,20 @@ import type { StorageItemView } from "./StorageItemView";
 import type { Toast } from "./Toast";
 
 /**
- * What changed since the previous batch. Upserts: an entity in a batch replaces the one
- * with the same (venue or connection, id); nothing is ever removed by a batch.
+ * What changed since the previous batch. Entities are upserts: one in a batch replaces the
+ * one with the same (venue or connection, id). Connections are the whole list whenever
+ * present, so a connection missing from it is gone. A batch with `reset` is the whole state.
  */
 export type UiBatch = { 
 /**
- * Every connection's status (all of them, when present).
+ * Set when the batch carries the whole state of a (re)started engine (or the state
+ * resent after the subscriber fell behind): the UI replaces its connections and
+ * entities with the batch's instead of merging, so what a removed connection or the
+ * demo mode left behind goes away without restarting the app.
+ */
+reset: EngineReset | null, 
+/**
+ * Every connection's status: all of them when present (empty: unchanged).
  */
 connections: Array<ConnectionStatus>, 
 /**

@@ -24,6 +24,25 @@ export function upsertAll<T>(
   return next;
 }
 
+/**
+ * Replace the whole collection with `items` (in their order): entries missing from `items`
+ * are removed. Returns the same Map when nothing changed (same keys, same objects, same order).
+ */
+export function replaceAll<T>(
+  current: ReadonlyMap<string, T>,
+  items: readonly T[],
+  key: (t: T) => string,
+): ReadonlyMap<string, T> {
+  const next = new Map<string, T>();
+  for (const item of items) next.set(key(item), item);
+  if (next.size === current.size) {
+    const a = [...current];
+    const b = [...next];
+    if (a.every(([k, v], i) => b[i][0] === k && b[i][1] === v)) return current;
+  }
+  return next;
+}
+
 /** Keep at most `max` entries, dropping the oldest inserted first. */
 export function capMap<T>(m: ReadonlyMap<string, T>, max: number): ReadonlyMap<string, T> {
   if (m.size <= max) return m;

@@ -1,3 +1,4 @@
+import type { ConnectionStatus } from '../bindings/ConnectionStatus';
 import type { FrameRow } from '../bindings/FrameRow';
 import type { PositionView } from '../bindings/PositionView';
 
@@ -41,6 +42,22 @@ export function frame(over: Partial<FrameRow> = {}): FrameRow {
     entity_id: 'BTCUSD',
     decode_error: null,
     text: `{"type":"market_data","n":${seq}}`,
+    ...over,
+  };
+}
+
+export function conn(name: string, over: Partial<ConnectionStatus> = {}): ConnectionStatus {
+  return {
+    connection: name,
+    gateway: 'axisor',
+    environment: 'test',
+    url: 'wss://example.test/ws',
+    state: { state: 'subscribed' },
+    counters: {
+      frames_in: 0, frames_out: 0, events: 0, decode_errors: 0, duplicates: 0, stale: 0,
+      reconnects: 0, dropped_frames: 0, last_event_at: null, events_per_sec: 0, heartbeat_rtt_ms: null,
+    },
+    last_error: null,
     ...over,
   };
 }

@@ -23,7 +23,10 @@ export function formatNum(n: number | null | undefined, digits = 2): string {
 
 export function formatSigned(n: number | null | undefined, digits = 2): string {
   if (n === null || n === undefined || !Number.isFinite(n)) return '—';
-  return (n > 0 ? '+' : '') + formatNum(n, digits);
+  const text = formatNum(n, digits);
+  // A value that rounds to zero is "0", not "-0" or "+0".
+  if (/^-?0$/.test(text)) return '0';
+  return (n > 0 ? '+' : '') + text;
 }
 
 export function formatTime(iso: string | null | undefined): string {
@@ -66,4 +69,37 @@ export function prettyJson(v: unknown): string {
   } catch {
     return String(v);
   }
+}
+
+/** How each gateway's heartbeat round trip is measured (what the RTT's tooltip says). */
+const RTT_METHOD: Record<string, string> = {
+  hashi: 'our {"type":"ping"} → the server\'s pong',
+  fusion: 'our Socket.IO "ping" event → the server\'s "pong"',
+  axisor: 'a WebSocket ping → pong (Axisor has no app-level heartbeat)',
+  zkde: 'a WebSocket ping → pong (zkde pings us at the app level; we answer, which can\'t be timed)',
+  'dimes-partner': 'a WebSocket ping → pong (Engine.IO v4 pings come from the server; our answer can\'t be timed)',
+  'dimes-customer': 'a WebSocket ping → pong (Engine.IO v4 pings come from the server; our answer can\'t be timed)',
+};
+
+/**
+ * The heartbeat round trip for a tile: "18 ms", or why there is none — "n/a" while not
+ * connected (nothing to time), "…" until the first pong (a ping goes out a second after
+ * subscribing, then every heartbeat interval). `title` says how it is measured.
+ */
+export function rttView(
+  gateway: string,
+  state: ConnState,
+  rttMs: number | null | undefined,
+): { text: string; title: string } {
+  const how = RTT_METHOD[gateway] ?? 'a WebSocket ping → pong';
+  if (typeof rttMs === 'number' && Number.isFinite(rttMs)) {
+    // Whole milliseconds: a local gateway answers within one.
+    const text = rttMs < 1 ? '<1 ms' : `${formatNum(rttMs, 0)} ms`;
+    return { text, title: `Heartbeat round trip: ${how}` };
+  }
+  const live = state.state === 'subscribed' || state.state === 'authenticated' || state.state === 'connected';
+  if (!live) {
+    return { text: 'n/a', title: `No round trip: not connected (${connStateView(state).label}). Measured with ${how}.` };
+  }
+  return { text: '…', title: `Not measured yet: the first ping goes out a second after subscribing. Measured with ${how}.` };
 }
