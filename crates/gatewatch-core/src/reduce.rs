@@ -134,6 +134,11 @@ struct StatusInfo {
 }
 
 const TERMINAL_RANK: u8 = u8::MAX;
+/// Fusion's `intent:removed` (the intent left the mempool) ends an intent's life, but says
+/// nothing of how it ended: it is terminal, yet ranks below the outcome (`completed`,
+/// `failed`, …), so an intent that completed and was then removed still reads `completed`,
+/// and one removed before its outcome arrived takes the outcome when it does.
+const REMOVED_RANK: u8 = TERMINAL_RANK - 1;
 
 impl StatusInfo {
     fn none() -> Self {
@@ -190,7 +195,10 @@ fn status_info(
             _ => StatusInfo::none(),
         },
         ("fusion", EntityKind::Intent) => match event_type {
-            "intent:removed" => StatusInfo::ranked("removed", TERMINAL_RANK),
+            "intent:removed" => StatusInfo {
+                terminal: true,
+                ..StatusInfo::ranked("removed", REMOVED_RANK)
+            },
             "intent:status" | "intent:new" | "intent:status_changed" => match data_status() {
                 Some(s) => {
                     let rank = fusion_rank(&s);
@@ -551,7 +559,12 @@ impl Reducer {
                 &data,
             );
             let rank = if state.terminal {
-                TERMINAL_RANK
+                // A removed intent keeps room for its outcome (see REMOVED_RANK).
+                if info.rank == REMOVED_RANK {
+                    REMOVED_RANK
+                } else {
+                    TERMINAL_RANK
+                }
             } else {
                 info.rank.min(TERMINAL_RANK - 1)
             };

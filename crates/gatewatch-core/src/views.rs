@@ -70,7 +70,8 @@ pub struct IntentView {
     pub connection: String,
     /// Intent id.
     pub id: String,
-    /// Normalized status (`proofs_pending` … `completed`, `failed`), or `removed`.
+    /// Normalized status (`proofs_pending` … `completed`, `failed`), or `removed` when the
+    /// intent left the mempool before any outcome was seen (an outcome outranks it).
     pub status: Option<String>,
     /// Proof status.
     pub proof_status: Option<String>,

@@ -401,6 +401,60 @@ fn fusion_terminal_statuses_and_proof_updates() {
     assert!(state(&r, &k).terminal);
 }
 
+/// `intent:removed` only says the intent left the mempool: it never hides the outcome a
+/// support person looks for, in either arrival order, and stands alone only when no outcome
+/// was seen.
+#[test]
+fn fusion_removed_never_hides_an_outcome() {
+    let k = key("fusion", EntityKind::Intent, "i1");
+    let completed = || {
+        fusion(
+            "intent:status",
+            json!({"intentId": "i1", "status": "completed", "updatedAt": at(30)}),
+        )
+    };
+    let removed = || {
+        fusion(
+            "intent:removed",
+            json!({"intentId": "i1", "timestamp": at(50)}),
+        )
+    };
+
+    // In order: completed, then removed.
+    let mut r = Reducer::new();
+    r.apply(&completed());
+    r.apply(&removed());
+    let s = state(&r, &k);
+    assert_eq!(s.status.as_deref(), Some("completed"));
+    assert!(s.terminal);
+
+    // Out of order: the removal first, the outcome late.
+    let mut r = Reducer::new();
+    r.apply(&removed());
+    let s = state(&r, &k);
+    assert_eq!(s.status.as_deref(), Some("removed"));
+    assert!(s.terminal);
+    // A late non-outcome status doesn't revive it...
+    r.apply(&fusion("intent:status_changed", json!({"intentId": "i1", "status": "executing", "oldStatus": "LOCKED", "updatedAt": at(20)})));
+    assert_eq!(state(&r, &k).status.as_deref(), Some("removed"));
+    // ...but the outcome replaces "removed".
+    assert_eq!(r.apply(&completed()), Applied::Updated);
+    let s = state(&r, &k);
+    assert_eq!(s.status.as_deref(), Some("completed"));
+    assert!(s.terminal);
+
+    // Restored from the store as "removed", the outcome still takes its place.
+    let mut restored = Reducer::new();
+    let mut only_removed = Reducer::new();
+    only_removed.apply(&removed());
+    restored.restore(only_removed.entities().cloned());
+    restored.apply(&fusion(
+        "intent:status",
+        json!({"intentId": "i1", "status": "failed", "updatedAt": at(40)}),
+    ));
+    assert_eq!(state(&restored, &k).status.as_deref(), Some("failed"));
+}
+
 #[test]
 fn hashi_contract_and_storage_terminals() {
     let h = GatewayKind::Hashi;

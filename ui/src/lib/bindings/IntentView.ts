@@ -13,7 +13,8 @@ connection: string,
  */
 id: string, 
 /**
- * Normalized status (`proofs_pending` … `completed`, `failed`), or `removed`.
+ * Normalized status (`proofs_pending` … `completed`, `failed`), or `removed` when the
+ * intent left the mempool before any outcome was seen (an outcome outranks it).
  */
 status: string | null, 
 /**
