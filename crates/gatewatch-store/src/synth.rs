@@ -118,7 +118,15 @@ impl Synth {
 
     /// The dedupe key the event with sequence number `seq` of this run carries.
     pub fn dedupe_key(&self, seq: u64) -> String {
-        format!("id:evt_{}_{seq}", self.run)
+        format!("id:{}", self.external_id(seq))
+    }
+
+    /// The event id of event `seq`: the run, then random-looking hex like the gateways' own
+    /// ids (`evt_f4f2b94646c871c7d8d438dc`), so the unique dedupe-key index takes the random
+    /// inserts it takes in production, not appends. A bijection of `seq`, so ids stay unique
+    /// and a test can recompute them.
+    fn external_id(&self, seq: u64) -> String {
+        format!("evt_{}_{:016x}", self.run, splitmix64(seq))
     }
 
     fn padding(&mut self, base: &Value) -> String {
@@ -136,7 +144,7 @@ impl Synth {
         let seq = self.seq;
         self.seq += 1;
         let at = self.t0 + Duration::milliseconds(seq as i64);
-        let ext = format!("evt_{}_{seq}", self.run);
+        let ext = self.external_id(seq);
         let n = self.rng.random_range(0..self.entities_per_kind);
         let which = self.rng.random_range(0..100u32);
         let (gateway, conn, event_type, kind, id, status, terminal, mut payload) = match which {
@@ -306,4 +314,12 @@ impl Synth {
         }
         b
     }
+}
+
+/// SplitMix64's finalizer: a bijection on u64 that scatters consecutive inputs.
+fn splitmix64(x: u64) -> u64 {
+    let mut z = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
 }
