@@ -10,6 +10,11 @@
 
 use std::time::{Duration, Instant};
 
+// The allocator of the `gatewatch` binary and the desktop app, so the Rust side of the write
+// path is measured as it ships.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use chrono::{TimeZone, Utc};
 use gatewatch_core::EntityKind;
 use gatewatch_store::synth::Synth;

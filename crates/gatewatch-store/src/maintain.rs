@@ -90,7 +90,7 @@ impl Store {
             let n = sqlx::query(sql)
                 .bind(arg)
                 .bind(PRUNE_CHUNK)
-                .execute(&self.pool)
+                .execute(&self.writer)
                 .await?
                 .rows_affected();
             total += n;
@@ -129,7 +129,7 @@ impl Store {
         ids: Option<&[String]>,
         stale: bool,
     ) -> Result<u64, StoreError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
         let n = set_stale(&mut tx, venue, kind, ids, stale).await?;
         tx.commit().await?;
         Ok(n)
@@ -148,7 +148,7 @@ impl Store {
     ) -> Result<ReconcileReport, StoreError> {
         let venue = gateway.venue();
         let mut report = ReconcileReport::default();
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
         for raw in positions {
             // Take the object the id sits in: the position itself or its `data`.
             let obj = match raw.get("id") {

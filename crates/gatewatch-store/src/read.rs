@@ -163,6 +163,65 @@ fn position_rows(packed: &str) -> Result<Vec<PositionView>, StoreError> {
     Ok(out)
 }
 
+/// One row of the at-risk read: `stale`, `first_seen_at`, then the writer's `risk_row`.
+#[derive(serde::Deserialize)]
+struct RiskRow(
+    i64,
+    i64,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<f64>,
+    Option<f64>,
+    Option<f64>,
+    Option<f64>,
+    Option<f64>,
+    Option<f64>,
+    Option<f64>,
+    Option<String>,
+    i64,
+    String,
+    i64,
+);
+
+/// Unpack the at-risk read, newest update first.
+fn risk_rows(packed: &str) -> Result<Vec<PositionView>, StoreError> {
+    let rows: Vec<RiskRow> = serde_json::from_str(packed).map_err(|e| StoreError::CorruptRow {
+        table: "positions",
+        message: e.to_string(),
+    })?;
+    let mut out: Vec<PositionView> = rows
+        .into_iter()
+        .map(|r| PositionView {
+            stale: r.0 != 0,
+            created_at: from_ms(r.1),
+            venue: r.2,
+            id: r.3,
+            connection: r.4,
+            market: r.5,
+            side: r.6,
+            size: r.7,
+            entry: r.8,
+            current_value: r.9,
+            pnl: r.10,
+            leverage: r.11,
+            margin: r.12,
+            distance_to_liquidation: r.13,
+            at_risk: true,
+            status: r.14,
+            finalizing: r.15 != 0,
+            closed: false,
+            last_event_type: r.16,
+            updated_at: from_ms(r.17),
+        })
+        .collect();
+    // The aggregate's order is the subquery's in practice, not by contract: sort (stably).
+    out.sort_by_key(|p| std::cmp::Reverse(p.updated_at));
+    Ok(out)
+}
+
 fn intent_row(r: &SqliteRow) -> Result<IntentView, StoreError> {
     Ok(IntentView {
         connection: r.try_get("connection")?,
@@ -251,19 +310,19 @@ impl Store {
 
     /// Open positions flagged at risk, newest update first.
     pub async fn positions_at_risk(&self) -> Result<Vec<PositionView>, StoreError> {
-        // Straight from `entities` through its partial index (the `positions` view's
-        // `coalesce`s would hide the index from the planner).
-        let (packed,): (String,) = sqlx::query_as(&format!(
-            "{POSITION_JSON} (SELECT venue, id, connection, market, side, size, \
-             entry, current_value, pnl, leverage, margin, distance_to_liquidation, at_risk, \
-             shown_status AS status, finalizing, closed, stale, last_event_type, \
-             first_seen_at AS created_at, updated_at FROM entities INDEXED BY entities_at_risk \
-             WHERE kind = 'position' AND at_risk = 1 AND closed = 0 \
-             ORDER BY updated_at DESC)"
-        ))
+        // One scan of the covering partial index `entities_risk` (fourth migration): the
+        // writer stored each row's JSON; only `stale` and the first-seen time are read
+        // beside it. `risk_row` is never NULL in that index (set whenever at_risk and open).
+        let (packed,): (String,) = sqlx::query_as(
+            "SELECT '[' || coalesce(group_concat(row, ','), '') || ']' FROM \
+             (SELECT '[' || stale || ',' || first_seen_at || ',' || risk_row || ']' AS row \
+              FROM entities INDEXED BY entities_risk \
+              WHERE kind = 'position' AND at_risk = 1 AND closed = 0 \
+              ORDER BY updated_at DESC)",
+        )
         .fetch_one(&self.pool)
         .await?;
-        position_rows(&packed)
+        risk_rows(&packed)
     }
 
     /// One intent.

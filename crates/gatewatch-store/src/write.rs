@@ -2,6 +2,8 @@
 
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
+use std::future::Future;
+use std::task::Poll;
 
 use gatewatch_core::redact;
 use gatewatch_core::reduce::{Applied, EntityState};
@@ -77,6 +79,42 @@ pub(crate) fn payload_text(v: &Value) -> Result<String, StoreError> {
     Ok(serde_json::to_string(&v)?)
 }
 
+/// Run a statement on the connection's worker thread while this thread does `prep`.
+///
+/// sqlx hands every statement to a worker thread and the caller waits; polling the
+/// statement's future once sends it, so CPU work done before awaiting the answer (serializing
+/// the next rows) runs in parallel with SQLite instead of after it.
+async fn overlap<F: Future, T>(statement: F, prep: impl FnOnce() -> T) -> (F::Output, T) {
+    let mut statement = std::pin::pin!(statement);
+    let first = std::future::poll_fn(|cx| Poll::Ready(statement.as_mut().poll(cx))).await;
+    let done = prep();
+    let out = match first {
+        Poll::Ready(out) => out,
+        Poll::Pending => statement.await,
+    };
+    (out, done)
+}
+
+/// The batch's payloads as written to the file, serialized in order and on demand: each
+/// statement's [`overlap`] serializes the rows of the statements after it.
+struct Payloads<'a> {
+    batch: &'a WriteBatch,
+    text: Vec<String>,
+}
+
+impl Payloads<'_> {
+    /// Serialize every payload before `upto` (clamped to the batch).
+    fn fill_to(&mut self, upto: usize) -> Result<(), StoreError> {
+        let upto = upto.min(self.batch.events.len());
+        while self.text.len() < upto {
+            let i = self.text.len();
+            self.text
+                .push(payload_text(&self.batch.events[i].event.payload)?);
+        }
+        Ok(())
+    }
+}
+
 impl Store {
     /// Write one batch in ONE transaction: events (a dedupe key already stored makes the
     /// event a duplicate: counted, not stored), the entity states of the events that were
@@ -87,20 +125,20 @@ impl Store {
         if batch.is_empty() {
             return Ok(report);
         }
-        // Serialize before taking the write lock (duplicates too: cheaper than a second
-        // pass, and they are rare).
-        let payloads = batch
-            .events
-            .iter()
-            .map(|e| payload_text(&e.event.payload))
-            .collect::<Result<Vec<_>, _>>()?;
+        // Payloads are serialized while SQLite runs earlier statements (duplicates too:
+        // cheaper than skipping them, and they are rare). The first statement's rows first.
+        let mut payloads = Payloads {
+            batch,
+            text: Vec::with_capacity(batch.events.len()),
+        };
+        payloads.fill_to(TIERS[0])?;
 
         if let Some(c) = self.checkpoint.as_deref().filter(|c| c.over_limit()) {
-            c.restart(&self.pool).await;
+            c.restart(&self.writer).await;
         }
         // IMMEDIATE: take the write lock up front, so a reader-turned-writer can't deadlock
         // with another writer; the busy timeout makes concurrent writers queue.
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
 
         // Which keys the log already holds (an indexed lookup each; usually none). Holding
         // the write lock since BEGIN IMMEDIATE, nothing can add one before our INSERT.
@@ -112,7 +150,10 @@ impl Store {
         keys.sort_unstable();
         keys.dedup();
         let mut seen: HashSet<&str> = HashSet::new();
-        for part in plan(keys.len(), true) {
+        let parts = plan(keys.len(), true);
+        // Spread the payloads over the look-ups: a statement's worth each.
+        let per_part = batch.events.len().div_ceil(parts.len().max(1));
+        for part in parts {
             let mut qb: QueryBuilder<'_, Sqlite> =
                 QueryBuilder::new("SELECT dedupe_key FROM events WHERE dedupe_key IN (");
             let mut sep = qb.separated(", ");
@@ -120,8 +161,14 @@ impl Store {
                 sep.push_bind(*k);
             }
             qb.push(")");
-            let found: Vec<(String,)> = qb.build_query_as().fetch_all(&mut *tx).await?;
-            for (k,) in found {
+            let upto = payloads.text.len() + per_part;
+            let (found, filled) =
+                overlap(qb.build_query_as::<(String,)>().fetch_all(&mut *tx), || {
+                    payloads.fill_to(upto)
+                })
+                .await;
+            filled?;
+            for (k,) in found? {
                 if let Ok(i) = keys.binary_search(&k.as_str()) {
                     seen.insert(keys[i]);
                 }
@@ -151,7 +198,11 @@ impl Store {
                 event_ids.push(None);
             }
         }
-        for part in plan(new_events.len(), false) {
+        let parts = plan(new_events.len(), false);
+        for (n, &part) in parts.iter().enumerate() {
+            // This statement's payloads, then (while it runs) the next one's.
+            let last_row = |(start, len): (usize, usize)| new_events[start + len - 1].1 + 1;
+            payloads.fill_to(last_row(part))?;
             let mut qb: QueryBuilder<'_, Sqlite> = QueryBuilder::new(
                 // OR FAIL: the keys were checked above under the write lock, so no row can
                 // conflict; and a statement that can't ABORT needs no statement journal
@@ -161,7 +212,11 @@ impl Store {
                  external_id, entity_kind, entity_id, severity, created_at, received_at, at, \
                  applied, payload) ",
             );
-            qb.push_values(chunk_rows(&new_events, part, false), |mut b, &(id, i)| {
+            // The payloads move into the statement (sqlx would copy borrowed text for its worker).
+            let rows = chunk_rows(&new_events, part, false)
+                .map(|&(id, i)| (id, i, std::mem::take(&mut payloads.text[i])))
+                .collect::<Vec<_>>();
+            qb.push_values(rows, |mut b, (id, i, payload)| {
                 let be = &batch.events[i];
                 let e = &be.event;
                 b.push_bind(id)
@@ -177,9 +232,13 @@ impl Store {
                     .push_bind(ms(e.received_at))
                     .push_bind(ms(e.effective_time()))
                     .push_bind(be.applied.map(applied_str))
-                    .push_bind(payloads[i].as_str());
+                    .push_bind(payload);
             });
-            qb.build().execute(&mut *tx).await?;
+            let upto = parts.get(n + 1).map_or(0, |&next| last_row(next));
+            let (done, filled) =
+                overlap(qb.build().execute(&mut *tx), || payloads.fill_to(upto)).await;
+            done?;
+            filled?;
         }
 
         // Entity states: the last state per entity in the batch is the one to keep; every
@@ -248,7 +307,7 @@ impl Store {
 
     /// Write one connection's state and counters.
     pub async fn upsert_connection(&self, row: &ConnectionRow) -> Result<(), StoreError> {
-        let mut conn = self.pool.acquire().await?;
+        let mut conn = self.writer.acquire().await?;
         upsert_connection(&mut conn, row).await
     }
 }
@@ -262,10 +321,23 @@ struct Pending<'a> {
     typed: Typed,
 }
 
+impl<'a> Pending<'a> {
+    /// Serialize and project one state.
+    fn of((state, event_id): (&'a EntityState, Option<i64>)) -> Result<Self, StoreError> {
+        Ok(Pending {
+            state,
+            data: payload_text(&state.data)?,
+            event_id,
+            typed: Typed::of(state)?,
+        })
+    }
+}
+
 /// The typed columns an entity's row carries besides the reducer's state (see the third
 /// migration: the typed tables are views of `entities`).
 enum Typed {
-    Position(Box<PositionView>),
+    /// A position and, while it is open and at risk, its row as the at-risk read returns it.
+    Position(Box<PositionView>, Option<String>),
     Intent {
         view: Box<IntentView>,
         htlc: Option<String>,
@@ -274,7 +346,7 @@ enum Typed {
     Contract(ContractView),
     Storage(StorageItemView),
     /// Markets, strategies, proofs: a few columns read leniently from `data`.
-    Simple(EntityKind, &'static [project::Col], Vec<ColValue>),
+    Simple(&'static [project::Col], Vec<ColValue>),
     /// No typed columns of its own; lobbies and notifications keep side tables.
     Plain,
 }
@@ -282,7 +354,13 @@ enum Typed {
 impl Typed {
     fn of(state: &EntityState) -> Result<Typed, StoreError> {
         Ok(match state.key.entity.kind {
-            EntityKind::Position => Typed::Position(Box::new(project::position(state))),
+            EntityKind::Position => {
+                let view = project::position(state);
+                let risk = (view.at_risk && !view.closed)
+                    .then(|| risk_row(&view, state))
+                    .transpose()?;
+                Typed::Position(Box::new(view), risk)
+            }
             EntityKind::Intent => {
                 let view = project::intent(state);
                 let htlc = view.htlc_state.as_ref().map(payload_text).transpose()?;
@@ -297,11 +375,9 @@ impl Typed {
             EntityKind::StorageItem => Typed::Storage(project::storage_item(state)),
             EntityKind::Market | EntityKind::Strategy | EntityKind::Proof => {
                 match project::simple_table(state.key.entity.kind) {
-                    Some((_, cols)) => Typed::Simple(
-                        state.key.entity.kind,
-                        cols,
-                        cols.iter().map(|c| c.read(&state.data)).collect(),
-                    ),
+                    Some((_, cols)) => {
+                        Typed::Simple(cols, cols.iter().map(|c| c.read(&state.data)).collect())
+                    }
                     None => Typed::Plain,
                 }
             }
@@ -309,24 +385,29 @@ impl Typed {
         })
     }
 
-    /// Rows of one family share one statement shape (the same typed columns).
-    fn family(&self) -> usize {
-        match self {
-            Typed::Position(_) => 0,
-            Typed::Intent { .. } => 1,
-            Typed::Contract(_) => 2,
-            Typed::Storage(_) => 3,
-            Typed::Simple(EntityKind::Market, ..) => 4,
-            Typed::Simple(EntityKind::Strategy, ..) => 5,
-            Typed::Simple(..) => 6,
-            Typed::Plain => 7,
+    /// The family of a kind's rows, without projecting them (rows of one family share one statement shape: the same typed columns).
+    fn family_of(kind: EntityKind) -> usize {
+        match kind {
+            EntityKind::Position => 0,
+            EntityKind::Intent => 1,
+            EntityKind::Contract => 2,
+            EntityKind::StorageItem => 3,
+            EntityKind::Market | EntityKind::Strategy | EntityKind::Proof => {
+                match project::simple_table(kind) {
+                    Some(_) if kind == EntityKind::Market => 4,
+                    Some(_) if kind == EntityKind::Strategy => 5,
+                    Some(_) => 6,
+                    None => 7,
+                }
+            }
+            _ => 7,
         }
     }
 
     /// The `entities` columns this row's family writes.
     fn columns(&self) -> Vec<&'static str> {
         match self {
-            Typed::Position(_) => vec![
+            Typed::Position(..) => vec![
                 "shown_status",
                 "market",
                 "side",
@@ -339,6 +420,7 @@ impl Typed {
                 "distance_to_liquidation",
                 "at_risk",
                 "closed",
+                "risk_row",
             ],
             Typed::Intent { .. } => vec![
                 "shown_status",
@@ -354,7 +436,7 @@ impl Typed {
             ],
             Typed::Contract(_) => vec!["lobby_id"],
             Typed::Storage(_) => vec!["contract_id", "lobby_id", "player_id"],
-            Typed::Simple(_, cols, _) => cols.iter().map(|c| c.name()).collect(),
+            Typed::Simple(cols, _) => cols.iter().map(|c| c.name()).collect(),
             Typed::Plain => Vec::new(),
         }
     }
@@ -362,7 +444,7 @@ impl Typed {
     /// Bind the values of [`Typed::columns`], in that order.
     fn bind<'q>(&'q self, b: &mut sqlx::query_builder::Separated<'_, 'q, Sqlite, &'static str>) {
         match self {
-            Typed::Position(v) => {
+            Typed::Position(v, risk) => {
                 b.push_bind(v.status.as_deref())
                     .push_bind(v.market.as_deref())
                     .push_bind(v.side.as_deref())
@@ -374,7 +456,8 @@ impl Typed {
                     .push_bind(v.margin)
                     .push_bind(v.distance_to_liquidation)
                     .push_bind(v.at_risk)
-                    .push_bind(v.closed);
+                    .push_bind(v.closed)
+                    .push_bind(risk.as_deref());
             }
             Typed::Intent { view: v, htlc, txs } => {
                 b.push_bind(v.status.as_deref())
@@ -396,7 +479,7 @@ impl Typed {
                     .push_bind(v.lobby_id.as_deref())
                     .push_bind(v.player_id.as_deref());
             }
-            Typed::Simple(_, _, values) => {
+            Typed::Simple(_, values) => {
                 for v in values {
                     match v {
                         ColValue::Text(v) => b.push_bind(v.as_deref()),
@@ -408,6 +491,31 @@ impl Typed {
             Typed::Plain => {}
         }
     }
+}
+
+/// The `risk_row` column of an open position at risk: the elements of a JSON array (no
+/// brackets) in the order `read::RiskRow` reads them, the same values the typed columns get
+/// (see the fourth migration). serde_json writes each f64 so that it parses back exactly.
+fn risk_row(v: &PositionView, state: &EntityState) -> Result<String, StoreError> {
+    let row = serde_json::to_string(&(
+        &v.venue,
+        &v.id,
+        &v.connection,
+        &v.market,
+        &v.side,
+        v.size,
+        v.entry,
+        v.current_value,
+        v.pnl,
+        v.leverage,
+        v.margin,
+        v.distance_to_liquidation,
+        &v.status,
+        i64::from(state.finalizing),
+        &state.last_event_type,
+        ms(state.updated_at),
+    ))?;
+    Ok(row[1..row.len() - 1].to_owned())
 }
 
 /// Upsert one entity state, guarded; returns whether it was written.
@@ -431,36 +539,47 @@ pub(crate) async fn upsert_entities(
     conn: &mut SqliteConnection,
     states: &[(&EntityState, Option<i64>)],
 ) -> Result<u64, StoreError> {
-    let mut families: [Vec<Pending<'_>>; 8] = Default::default();
-    let mut side: Vec<Pending<'_>> = Vec::new();
-    for &(state, event_id) in states {
-        let p = Pending {
-            state,
-            data: payload_text(&state.data)?,
-            event_id,
-            typed: Typed::of(state)?,
-        };
-        if has_side_table(state.key.entity.kind) {
-            side.push(p);
+    let mut families: [Vec<usize>; 8] = Default::default();
+    let mut side = Vec::new();
+    for (i, (state, _)) in states.iter().enumerate() {
+        let kind = state.key.entity.kind;
+        if has_side_table(kind) {
+            side.push(i);
         } else {
-            families[p.typed.family()].push(p);
+            families[Typed::family_of(kind)].push(i);
         }
     }
+    // Every statement: its family's rows, in chunks. No padding here: a repeated row would
+    // count twice in `rows_affected`.
+    let chunks: Vec<&[usize]> = families
+        .iter()
+        .flat_map(|rows| {
+            plan(rows.len(), false)
+                .into_iter()
+                .map(move |(start, len)| &rows[start..start + len])
+        })
+        .collect();
+    let build = |chunk: Option<&&[usize]>| -> Result<Vec<Pending<'_>>, StoreError> {
+        chunk.map_or(Ok(Vec::new()), |rows| {
+            rows.iter().map(|&i| Pending::of(states[i])).collect()
+        })
+    };
     let mut written = 0;
-    for rows in families.iter().filter(|f| !f.is_empty()) {
-        // No padding here: a repeated row would count twice in `rows_affected`.
-        for part in plan(rows.len(), false) {
-            let (start, len) = part;
-            written += upsert_chunk(conn, &rows[start..start + len]).await?;
-        }
+    // Each statement runs while the next one's rows are serialized.
+    let mut rows = build(chunks.first())?;
+    for n in 0..chunks.len() {
+        let (done, next) = overlap(upsert_chunk(conn, &rows), || build(chunks.get(n + 1))).await;
+        written += done?;
+        rows = next?;
     }
     // Rare kinds with side tables: one at a time, so each verdict is known.
-    for p in &side {
-        if upsert_chunk(conn, std::slice::from_ref(p)).await? == 1 {
+    for &i in &side {
+        let p = Pending::of(states[i])?;
+        if upsert_chunk(conn, std::slice::from_ref(&p)).await? == 1 {
             written += 1;
             match p.state.key.entity.kind {
-                EntityKind::Lobby => upsert_lobby(conn, p).await?,
-                _ => upsert_notification(conn, p).await?,
+                EntityKind::Lobby => upsert_lobby(conn, &p).await?,
+                _ => upsert_notification(conn, &p).await?,
             }
         }
     }

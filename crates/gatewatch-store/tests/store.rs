@@ -1007,3 +1007,100 @@ async fn folding_migration_keeps_existing_entities_and_typed_rows() {
     assert_eq!(store.integrity_check().await.expect("check"), "ok");
     store.close().await;
 }
+
+/// The at-risk read (the writer's `risk_row` through a covering index) returns exactly what
+/// the `positions` view says of the same positions — REALs to the last bit, the live
+/// `stale` mark, the earliest first-seen time — and follows a position into and out of risk.
+#[tokio::test]
+async fn at_risk_rows_match_the_positions_view() {
+    let (_d, store) = temp_store().await;
+    let axisor = |id: &str, at: i64, risk: bool, pnl: f64, status: &str, terminal: bool| {
+        let payload = json!({"type": "position_update", "data": {"position": {"id": id,
+            "symbol": "ETH_USD", "side": "short", "size": 0.1 + 0.2, "entryPrice": 1e-7,
+            "currentPrice": 123_456.789_012_345_67, "pnl": pnl, "leverage": 25, "margin": 1.0/3.0,
+            "distanceToLiquidation": 2.5, "isAtRisk": risk, "status": status}}});
+        let e = event(
+            GatewayKind::Axisor,
+            "axisor",
+            "position_update",
+            None,
+            Some(EntityRef::new(EntityKind::Position, id)),
+            t(at),
+            payload.clone(),
+        );
+        let st = state(
+            &e,
+            Some(status),
+            terminal,
+            payload["data"]["position"].clone(),
+        );
+        let mut b = WriteBatch::new();
+        b.push_event(e, Some(Applied::Updated), st);
+        b
+    };
+    let view = |store: Store| async move {
+        let f = PositionFilter {
+            at_risk: Some(true),
+            open: Some(true),
+            ..Default::default()
+        };
+        store.positions(&f).await.expect("view")
+    };
+    store
+        .write_batch(&axisor("r1", 1, true, -0.1 - 0.2, "open", false))
+        .await
+        .expect("w");
+    store
+        .write_batch(&axisor("r2", 2, true, f64::MIN_POSITIVE, "open", false))
+        .await
+        .expect("w");
+    store
+        .write_batch(&axisor("safe", 3, false, 1.0, "open", false))
+        .await
+        .expect("w");
+    let risky = store.positions_at_risk().await.expect("at risk");
+    assert_eq!(
+        risky.iter().map(|p| p.id.as_str()).collect::<Vec<_>>(),
+        ["r2", "r1"],
+        "newest first, the safe one left out"
+    );
+    assert_eq!(risky, view(store.clone()).await, "same rows as the view");
+    assert_eq!(risky[1].pnl, Some(-0.1 - 0.2), "REALs come back exactly");
+    assert_eq!(risky[1].size, Some(0.1 + 0.2));
+    assert_eq!(risky[1].margin, Some(1.0 / 3.0));
+
+    // A reconnect marks them stale without a new state: the read shows it.
+    store
+        .mark_stale("axisor", EntityKind::Position, None)
+        .await
+        .expect("stale");
+    let risky = store.positions_at_risk().await.expect("at risk");
+    assert!(risky.iter().all(|p| p.stale));
+    assert_eq!(risky, view(store.clone()).await);
+
+    // Out of risk, then closed: gone from the read.
+    store
+        .write_batch(&axisor("r1", 4, false, 0.5, "open", false))
+        .await
+        .expect("w");
+    store
+        .write_batch(&axisor("r2", 5, true, 0.5, "closed", true))
+        .await
+        .expect("w");
+    assert!(store.positions_at_risk().await.expect("at risk").is_empty());
+    // Back at risk: back in the read, with the new values.
+    store
+        .write_batch(&axisor("r1", 6, true, 7.25, "open", false))
+        .await
+        .expect("w");
+    let risky = store.positions_at_risk().await.expect("at risk");
+    assert_eq!(risky.len(), 1);
+    assert_eq!(risky[0].pnl, Some(7.25));
+    assert_eq!(risky, view(store.clone()).await);
+    assert_eq!(
+        risky[0].created_at,
+        t(1),
+        "first seen stays the first event's"
+    );
+    store.close().await;
+}
