@@ -1,7 +1,9 @@
 //! Store benchmark: ingest rate and query latency with a large event log.
 //!
 //! `cargo bench -p gatewatch-store --bench store` (release build). Environment:
-//! `GATEWATCH_BENCH_EVENTS` (default 1,000,000), `GATEWATCH_BENCH_BATCH` (default 1,000),
+//! `GATEWATCH_BENCH_EVENTS` (default 1,000,000), `GATEWATCH_BENCH_BATCH` (default 10,000, the
+//! engine writer's `MAX_BATCH`), `GATEWATCH_BENCH_PAYLOAD=uniform` (payloads of 300–1500
+//! bytes whatever the kind, instead of the simulator's sizes per kind),
 //! `GATEWATCH_BENCH_DIR` (default: a temporary directory, removed afterwards),
 //! `GATEWATCH_BENCH_ENTITIES` (distinct ids per entity kind, default 10,000: most events
 //! of a batch then touch a different entity, the worst case for page locality),
@@ -113,7 +115,9 @@ fn ms(d: Duration) -> String {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let total = env_usize("GATEWATCH_BENCH_EVENTS", 1_000_000);
-    let batch_size = env_usize("GATEWATCH_BENCH_BATCH", 1_000).max(1);
+    // The engine's writer closes a batch at this many events (under load; at a trickle, after
+    // 100 ms).
+    let batch_size = env_usize("GATEWATCH_BENCH_BATCH", 10_000).max(1);
     let tmp = tempfile::tempdir()?;
     let dir = std::env::var("GATEWATCH_BENCH_DIR")
         .map(std::path::PathBuf::from)
@@ -135,6 +139,9 @@ async fn main() -> anyhow::Result<()> {
         .unwrap_or_default();
     let mut synth = Synth::new(42, "bench", t0);
     synth.entities_per_kind = env_usize("GATEWATCH_BENCH_ENTITIES", 10_000).max(1) as u64;
+    if std::env::var("GATEWATCH_BENCH_PAYLOAD").is_ok_and(|v| v == "uniform") {
+        synth.payload_sizes = gatewatch_store::synth::PayloadSizes::Uniform;
+    }
     let mut written = 0usize;
     let mut bytes = 0usize;
     let mut write_time = Duration::ZERO;

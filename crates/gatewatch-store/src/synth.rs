@@ -73,7 +73,8 @@ pub fn state(
 
 /// A deterministic stream of mixed events from all five gateways: Dimes position events
 /// with evt ids, Axisor ticks and positions (some at risk), zkde strategies, Hashi
-/// contracts, Fusion intents, and unknown event types. Payloads are 300–1500 bytes.
+/// contracts, Fusion intents, and unknown event types, with payload sizes of
+/// [`PayloadSizes`].
 #[derive(Debug)]
 pub struct Synth {
     rng: StdRng,
@@ -82,6 +83,23 @@ pub struct Synth {
     t0: DateTime<Utc>,
     /// How many distinct ids per entity kind.
     pub entities_per_kind: u64,
+    /// How large the payloads are.
+    pub payload_sizes: PayloadSizes,
+}
+
+/// The payload sizes of a [`Synth`] stream (bytes of the payload's JSON).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PayloadSizes {
+    /// Each kind of event about as large as the simulator's frames of that kind, which
+    /// follow the gateways' documents (measured from `gatewatch watch --record` against the
+    /// demo simulator, 2026-12-01: Dimes position events 890–1050 bytes, Axisor ticks
+    /// 218–233, Axisor positions 336–341, zkde strategies 178–181, Hashi contract events
+    /// 595–914, Fusion intent status 655–934). Averages ~590 bytes over this mix.
+    #[default]
+    Simulator,
+    /// Uniformly 300–1500 bytes whatever the kind (average ~900): the earlier default,
+    /// heavier than any gateway's documents.
+    Uniform,
 }
 
 const DIMES_TYPES: [(&str, &str, bool); 5] = [
@@ -108,6 +126,7 @@ impl Synth {
             seq: 0,
             t0,
             entities_per_kind: 10_000,
+            payload_sizes: PayloadSizes::default(),
         }
     }
 
@@ -129,9 +148,19 @@ impl Synth {
         format!("evt_{}_{:016x}", self.run, splitmix64(seq))
     }
 
-    fn padding(&mut self, base: &Value) -> String {
-        // Fill up to a random size in 300..1500 bytes.
-        let target = self.rng.random_range(300..1500usize);
+    /// Filler for the payload `base` of a `gateway` event: up to a random size in the
+    /// range [`PayloadSizes`] gives it.
+    fn padding(&mut self, gateway: GatewayKind, kind: EntityKind, base: &Value) -> String {
+        let range = match (self.payload_sizes, gateway, kind) {
+            (PayloadSizes::Uniform, ..) => 300..1500usize,
+            (_, GatewayKind::DimesPartner | GatewayKind::DimesCustomer, _) => 890..1050,
+            (_, GatewayKind::Axisor, EntityKind::Position) => 336..342,
+            (_, GatewayKind::Axisor, _) => 218..234,
+            (_, GatewayKind::Zkde, _) => 160..200,
+            (_, GatewayKind::Hashi, _) => 595..915,
+            (_, GatewayKind::Fusion, _) => 655..935,
+        };
+        let target = self.rng.random_range(range);
         let have = base.to_string().len() + 12;
         let n = target.saturating_sub(have);
         (0..n)
@@ -265,7 +294,7 @@ impl Synth {
                 )
             }
         };
-        let pad = self.padding(&payload);
+        let pad = self.padding(gateway, kind, &payload);
         if let Value::Object(m) = &mut payload {
             m.insert("note".to_owned(), Value::String(pad));
         }
