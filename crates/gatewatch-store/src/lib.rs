@@ -45,6 +45,7 @@ pub use model::{
     AlertRow, BatchEvent, BatchReport, ConnectionRow, EventFilter, EventOutcome, EventRow,
     PositionFilter, PruneReport, ReconcileReport, Retention, StoreOptions, WriteBatch,
 };
+pub use write::stored_key;
 
 /// Free-text event search scans at most this many of the newest events (a bounded `LIKE`
 /// instead of a full-text index, which would slow every insert).
@@ -62,6 +63,9 @@ pub struct Store {
     /// pooled connection, each batch began by discarding a stale cache and re-reading the
     /// index and entity pages it touched (about a tenth of the SQLite side's time).
     writer: SqlitePool,
+    /// The log still holds dedupe keys stored as text (written before they were stored as
+    /// hashes, see [`stored_key`]): a new event's key is looked up both ways.
+    text_keys: std::sync::Arc<std::sync::atomic::AtomicBool>,
     /// The background checkpointer of a file database (`None` in memory); it stops when the
     /// last clone is dropped or [`Store::close`] is called.
     checkpoint: Option<std::sync::Arc<checkpoint::Checkpointer>>,
@@ -121,11 +125,14 @@ impl Store {
             opts.checkpoint_interval,
             opts.wal_limit_pages,
         );
-        Ok(Store {
+        let store = Store {
             pool,
             writer,
+            text_keys: Default::default(),
             checkpoint: Some(std::sync::Arc::new(checkpoint)),
-        })
+        };
+        store.refresh_text_keys().await?;
+        Ok(store)
     }
 
     /// A private in-memory database (tests, replays without `--db`).
@@ -142,8 +149,22 @@ impl Store {
         Ok(Store {
             writer: pool.clone(),
             pool,
+            text_keys: Default::default(),
             checkpoint: None,
         })
+    }
+
+    /// Whether any dedupe key is still stored as text (a file from before keys were stored
+    /// as hashes); a range of the UNIQUE index, since every TEXT sorts before every BLOB.
+    pub(crate) async fn refresh_text_keys(&self) -> Result<(), StoreError> {
+        let (any,): (bool,) = sqlx::query_as(
+            "SELECT EXISTS (SELECT 1 FROM events WHERE dedupe_key >= '' AND dedupe_key < x'')",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        self.text_keys
+            .store(any, std::sync::atomic::Ordering::Relaxed);
+        Ok(())
     }
 
     /// `<user data dir>/gatewatch/gatewatch.db` (`~/.local/share/gatewatch/gatewatch.db` on

@@ -80,6 +80,9 @@ impl Store {
                 }
             }
         }
+        if self.text_keys.load(std::sync::atomic::Ordering::Relaxed) {
+            self.refresh_text_keys().await?;
+        }
         Ok(report)
     }
 

@@ -3,6 +3,7 @@
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::future::Future;
+use std::sync::atomic::Ordering;
 use std::task::Poll;
 
 use gatewatch_core::redact;
@@ -79,6 +80,17 @@ pub(crate) fn payload_text(v: &Value) -> Result<String, StoreError> {
     Ok(serde_json::to_string(&v)?)
 }
 
+/// How the log stores an event's dedupe key: its 128-bit xxh3 hash, big-endian, as a BLOB
+/// in the `dedupe_key` column (TEXT affinity keeps a BLOB a BLOB; the UNIQUE index compares
+/// bytes). The text keys were ~30 bytes each, inserted at random places of the log's
+/// largest index: at 1,000,000 events its pages no longer fitted the cache and the inserts
+/// read them back (docs/store.md). Two different keys share a hash with probability
+/// ~n²/2¹²⁹ — nil for any log this size — where a 64-bit hash would need collision
+/// handling.
+pub fn stored_key(dedupe_key: &str) -> [u8; 16] {
+    xxhash_rust::xxh3::xxh3_128(dedupe_key.as_bytes()).to_be_bytes()
+}
+
 /// Run a statement on the connection's worker thread while this thread does `prep`.
 ///
 /// sqlx hands every statement to a worker thread and the caller waits; polling the
@@ -142,10 +154,12 @@ impl Store {
 
         // Which keys the log already holds (an indexed lookup each; usually none). Holding
         // the write lock since BEGIN IMMEDIATE, nothing can add one before our INSERT.
-        let mut keys: Vec<&str> = batch
+        // The log stores a key as its 16-byte hash ([`stored_key`]); files from before that
+        // also hold text keys, looked up as they are while any is left.
+        let mut keys: Vec<([u8; 16], &str)> = batch
             .events
             .iter()
-            .map(|e| e.event.dedupe_key.as_str())
+            .map(|e| (stored_key(&e.event.dedupe_key), e.event.dedupe_key.as_str()))
             .collect();
         keys.sort_unstable();
         keys.dedup();
@@ -153,24 +167,40 @@ impl Store {
         let parts = plan(keys.len(), true);
         // Spread the payloads over the look-ups: a statement's worth each.
         let per_part = batch.events.len().div_ceil(parts.len().max(1));
+        let legacy = self.text_keys.load(Ordering::Relaxed);
         for part in parts {
-            let mut qb: QueryBuilder<'_, Sqlite> =
-                QueryBuilder::new("SELECT dedupe_key FROM events WHERE dedupe_key IN (");
+            let mut qb: QueryBuilder<'_, Sqlite> = QueryBuilder::new(
+                "SELECT CAST(dedupe_key AS BLOB) FROM events WHERE dedupe_key IN (",
+            );
             let mut sep = qb.separated(", ");
-            for k in chunk_rows(&keys, part, true) {
-                sep.push_bind(*k);
+            for (k, _) in chunk_rows(&keys, part, true) {
+                sep.push_bind(&k[..]);
+            }
+            if legacy {
+                for (_, text) in chunk_rows(&keys, part, true) {
+                    sep.push_bind(*text);
+                }
             }
             qb.push(")");
             let upto = payloads.text.len() + per_part;
-            let (found, filled) =
-                overlap(qb.build_query_as::<(String,)>().fetch_all(&mut *tx), || {
-                    payloads.fill_to(upto)
-                })
-                .await;
+            let (found, filled) = overlap(
+                qb.build_query_as::<(Vec<u8>,)>().fetch_all(&mut *tx),
+                || payloads.fill_to(upto),
+            )
+            .await;
             filled?;
             for (k,) in found? {
-                if let Ok(i) = keys.binary_search(&k.as_str()) {
-                    seen.insert(keys[i]);
+                // A hash, or (read as its bytes) a legacy text key.
+                let hit = <[u8; 16]>::try_from(k.as_slice())
+                    .ok()
+                    .and_then(|h| keys.binary_search_by(|(kh, _)| kh.cmp(&h)).ok())
+                    .map(|i| keys[i].1)
+                    .or_else(|| {
+                        let text = std::str::from_utf8(&k).ok()?;
+                        keys.iter().find(|(_, t)| *t == text).map(|(_, t)| *t)
+                    });
+                if let Some(key) = hit {
+                    seen.insert(key);
                 }
             }
         }
@@ -220,7 +250,7 @@ impl Store {
                 let be = &batch.events[i];
                 let e = &be.event;
                 b.push_bind(id)
-                    .push_bind(e.dedupe_key.as_str())
+                    .push_bind(stored_key(&e.dedupe_key).to_vec())
                     .push_bind(e.connection.as_str())
                     .push_bind(e.gateway.as_str())
                     .push_bind(e.event_type.as_str())

@@ -7,7 +7,7 @@ use std::time::Duration;
 use chrono::{TimeZone, Utc};
 use gatewatch_store::model::{EventOutcome, WriteBatch};
 use gatewatch_store::synth::Synth;
-use gatewatch_store::{Store, StoreOptions};
+use gatewatch_store::{stored_key, Store, StoreOptions};
 
 fn t0() -> chrono::DateTime<Utc> {
     Utc.with_ymd_and_hms(2025, 6, 1, 0, 0, 0)
@@ -57,13 +57,13 @@ async fn reported_ids_are_the_stored_rows_and_duplicates_are_not_stored() {
                 EventOutcome::Inserted { id } => {
                     assert!(*id > prev, "ids grow in batch order");
                     prev = *id;
-                    let (key,): (String,) =
+                    let (key,): (Vec<u8>,) =
                         sqlx::query_as("SELECT dedupe_key FROM events WHERE id = ?")
                             .bind(id)
                             .fetch_one(store.pool())
                             .await
                             .expect("the reported row exists");
-                    assert_eq!(key, be.event.dedupe_key);
+                    assert_eq!(key, stored_key(&be.event.dedupe_key));
                 }
                 EventOutcome::Duplicate => {}
             }

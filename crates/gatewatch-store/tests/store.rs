@@ -159,7 +159,7 @@ async fn duplicates_are_stored_once_in_a_batch_across_batches_and_across_reopen(
     assert_eq!(r.entities_refused, 1);
     assert_eq!(store.event_count().await.expect("count"), 2);
     let dupes: Vec<(String, i64)> = sqlx::query_as(
-        "SELECT dedupe_key, count(*) FROM events GROUP BY dedupe_key HAVING count(*) > 1",
+        "SELECT hex(dedupe_key), count(*) FROM events GROUP BY dedupe_key HAVING count(*) > 1",
     )
     .fetch_all(store.pool())
     .await
@@ -1102,5 +1102,58 @@ async fn at_risk_rows_match_the_positions_view() {
         t(1),
         "first seen stays the first event's"
     );
+    store.close().await;
+}
+
+/// Keys are stored as their 16-byte hashes; a file written before that holds text keys,
+/// and a redelivery of one of those events is still a duplicate (both forms are looked up
+/// while any text key is left).
+#[tokio::test]
+async fn dedupe_keys_stored_as_hashes_still_match_older_text_keys() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("g.db");
+    let old = dimes("evt_old", "position.opened", "p1", 1, json!({"id": "p1"}));
+    {
+        let store = Store::open(&path, StoreOptions::default())
+            .await
+            .expect("open");
+        store
+            .write_batch(&one(old.clone(), Some("open"), false))
+            .await
+            .expect("w");
+        let (kind, len): (String, i64) =
+            sqlx::query_as("SELECT typeof(dedupe_key), length(dedupe_key) FROM events")
+                .fetch_one(store.pool())
+                .await
+                .expect("q");
+        assert_eq!((kind.as_str(), len), ("blob", 16), "stored as a hash");
+        // What an older version wrote: the key as text.
+        sqlx::query("UPDATE events SET dedupe_key = ?")
+            .bind(&old.dedupe_key)
+            .execute(store.pool())
+            .await
+            .expect("to text");
+        store.close().await;
+    }
+    let store = Store::open(&path, StoreOptions::default())
+        .await
+        .expect("reopen");
+    let r = store
+        .write_batch(&one(old.clone(), Some("open"), false))
+        .await
+        .expect("w");
+    assert_eq!((r.inserted, r.duplicates), (0, 1), "matched the text key");
+    let new = dimes("evt_new", "position.opened", "p2", 2, json!({"id": "p2"}));
+    let r = store
+        .write_batch(&one(new.clone(), Some("open"), false))
+        .await
+        .expect("w");
+    assert_eq!((r.inserted, r.duplicates), (1, 0));
+    let r = store
+        .write_batch(&one(new, Some("open"), false))
+        .await
+        .expect("w");
+    assert_eq!((r.inserted, r.duplicates), (0, 1), "matched the hash");
+    assert_eq!(store.event_count().await.expect("count"), 2);
     store.close().await;
 }
