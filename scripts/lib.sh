@@ -11,6 +11,28 @@ export GW_ROOT
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/gatewatch/target}"
 export GW_CACHE="${GW_CACHE:-$HOME/.cache/gatewatch}"
 
+# Cargo names a workspace crate's artifacts by its path relative to the workspace root and
+# judges them fresh by the sources' mtimes, so after a build from another checkout (a CI clone
+# at another path, a worktree) it reuses that checkout's binaries: seen 2026-12-01, test
+# binaries that read fixtures from a CI clone deleted since. When the target dir was last
+# used by another checkout, touch this checkout's sources so its workspace crates rebuild
+# (dependencies stay cached), then record this checkout as the user.
+gw_claim_target_dir() {
+  local stamp="$CARGO_TARGET_DIR/.gatewatch-checkout"
+  [[ "$(cat "$stamp" 2>/dev/null)" == "$GW_ROOT" ]] && return 0
+  if [[ -s "$stamp" ]]; then
+    printf '==> target dir %s was last built from %s: rebuilding this checkout'"'"'s crates\n' \
+      "$CARGO_TARGET_DIR" "$(cat "$stamp")" >&2
+  fi
+  # Also with no record (a target dir from before this check): whose binaries it holds is
+  # unknown. Touching costs one rebuild of the workspace crates.
+  find "$GW_ROOT/crates" "$GW_ROOT/src-tauri" "$GW_ROOT/Cargo.toml" "$GW_ROOT/tauri.conf.json" \
+    -type f -not -path '*/node_modules/*' -exec touch {} + 2>/dev/null || true
+  mkdir -p "$CARGO_TARGET_DIR"
+  printf '%s\n' "$GW_ROOT" >"$stamp"
+}
+gw_claim_target_dir
+
 # CI=true means nobody is there to answer a prompt.
 if [[ "${CI:-}" == "true" || "${CI:-}" == "1" ]]; then
   export CI=true
