@@ -312,16 +312,32 @@ impl Store {
     pub async fn positions_at_risk(&self) -> Result<Vec<PositionView>, StoreError> {
         // One scan of the covering partial index `entities_risk` (fourth migration): the
         // writer stored each row's JSON; only `stale` and the first-seen time are read
-        // beside it. `risk_row` is never NULL in that index (set whenever at_risk and open).
-        let (packed,): (String,) = sqlx::query_as(
-            "SELECT '[' || coalesce(group_concat(row, ','), '') || ']' FROM \
-             (SELECT '[' || stale || ',' || first_seen_at || ',' || risk_row || ']' AS row \
-              FROM entities INDEXED BY entities_risk \
+        // beside it. Every write sets `risk_row` while a position is at risk and open; should
+        // a row lack it anyway, the count tells and the view answers instead.
+        let (rows, with_row, packed): (i64, i64, String) = sqlx::query_as(
+            "SELECT count(*), count(risk_row), \
+             '[' || coalesce(group_concat(row, ','), '') || ']' FROM \
+             (SELECT risk_row, '[' || stale || ',' || first_seen_at || ',' || risk_row || ']' \
+              AS row FROM entities INDEXED BY entities_risk \
               WHERE kind = 'position' AND at_risk = 1 AND closed = 0 \
               ORDER BY updated_at DESC)",
         )
         .fetch_one(&self.pool)
         .await?;
+        if rows != with_row {
+            tracing::warn!(
+                rows,
+                with_row,
+                "positions at risk without a stored row; reading them from the view"
+            );
+            let f = PositionFilter {
+                at_risk: Some(true),
+                open: Some(true),
+                limit: Some(100_000),
+                ..Default::default()
+            };
+            return self.positions(&f).await;
+        }
         risk_rows(&packed)
     }
 
