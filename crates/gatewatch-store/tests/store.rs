@@ -36,6 +36,33 @@ fn one(e: Event, status: Option<&str>, terminal: bool) -> WriteBatch {
     b
 }
 
+/// An Axisor `position_update` carrying `position`, and the state `(status, terminal)`.
+fn axisor_position(
+    at: i64,
+    position: Value,
+    status: &str,
+    terminal: bool,
+) -> (Event, Option<EntityState>) {
+    let id = position["id"].as_str().unwrap_or_default().to_owned();
+    let payload = json!({"type": "position_update", "data": {"position": position}});
+    let e = event(
+        GatewayKind::Axisor,
+        "axisor",
+        "position_update",
+        None,
+        Some(EntityRef::new(EntityKind::Position, id)),
+        t(at),
+        payload.clone(),
+    );
+    let st = state(
+        &e,
+        Some(status),
+        terminal,
+        payload["data"]["position"].clone(),
+    );
+    (e, st)
+}
+
 async fn temp_store() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = Store::open(&dir.path().join("nested/dir/g.db"), StoreOptions::default())
@@ -365,24 +392,9 @@ async fn positions_filters_and_at_risk() {
         ("a2", false, "open", false),
         ("a3", true, "closed", true),
     ] {
-        let payload = json!({"type": "position_update", "data": {"position": {"id": id,
-            "symbol": "BTC_USD", "side": "long", "size": "2", "leverage": 10,
-            "distanceToLiquidation": 3.5, "isAtRisk": risk}}});
-        let e = event(
-            GatewayKind::Axisor,
-            "axisor",
-            "position_update",
-            None,
-            Some(EntityRef::new(EntityKind::Position, id)),
-            t(1),
-            payload.clone(),
-        );
-        let st = state(
-            &e,
-            Some(status),
-            terminal,
-            payload["data"]["position"].clone(),
-        );
+        let position = json!({"id": id, "symbol": "BTC_USD", "side": "long", "size": "2",
+            "leverage": 10, "distanceToLiquidation": 3.5, "isAtRisk": risk});
+        let (e, st) = axisor_position(1, position, status, terminal);
         b.push_event(e, Some(Applied::Created), st);
     }
     let e = dimes(
@@ -1015,25 +1027,11 @@ async fn folding_migration_keeps_existing_entities_and_typed_rows() {
 async fn at_risk_rows_match_the_positions_view() {
     let (_d, store) = temp_store().await;
     let axisor = |id: &str, at: i64, risk: bool, pnl: f64, status: &str, terminal: bool| {
-        let payload = json!({"type": "position_update", "data": {"position": {"id": id,
-            "symbol": "ETH_USD", "side": "short", "size": 0.1 + 0.2, "entryPrice": 1e-7,
-            "currentPrice": 123_456.789_012_345_67, "pnl": pnl, "leverage": 25, "margin": 1.0/3.0,
-            "distanceToLiquidation": 2.5, "isAtRisk": risk, "status": status}}});
-        let e = event(
-            GatewayKind::Axisor,
-            "axisor",
-            "position_update",
-            None,
-            Some(EntityRef::new(EntityKind::Position, id)),
-            t(at),
-            payload.clone(),
-        );
-        let st = state(
-            &e,
-            Some(status),
-            terminal,
-            payload["data"]["position"].clone(),
-        );
+        let position = json!({"id": id, "symbol": "ETH_USD", "side": "short",
+            "size": 0.1 + 0.2, "entryPrice": 1e-7, "currentPrice": 123_456.789_012_345_67,
+            "pnl": pnl, "leverage": 25, "margin": 1.0/3.0, "distanceToLiquidation": 2.5,
+            "isAtRisk": risk, "status": status});
+        let (e, st) = axisor_position(at, position, status, terminal);
         let mut b = WriteBatch::new();
         b.push_event(e, Some(Applied::Updated), st);
         b
