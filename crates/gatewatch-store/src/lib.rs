@@ -37,8 +37,9 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
+use sqlx::pool::PoolConnection;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::SqlitePool;
+use sqlx::{Sqlite, SqlitePool};
 
 pub use error::StoreError;
 pub use model::{
@@ -46,6 +47,35 @@ pub use model::{
     PositionFilter, PruneReport, ReconcileReport, Retention, StoreOptions, WriteBatch,
 };
 pub use write::stored_key;
+
+/// A connection to write on (see [`Store::write_conn`]).
+pub(crate) enum WriteConn<'a> {
+    /// The store's writer, locked.
+    Held(tokio::sync::MutexGuard<'a, Option<PoolConnection<Sqlite>>>),
+    /// Any pooled connection (in memory: the only one).
+    Pooled(PoolConnection<Sqlite>),
+}
+
+impl std::ops::Deref for WriteConn<'_> {
+    type Target = sqlx::SqliteConnection;
+
+    fn deref(&self) -> &Self::Target {
+        match self {
+            // `Held` is only built around `Some`.
+            WriteConn::Held(c) => c.as_deref().unwrap_or_else(|| unreachable!()),
+            WriteConn::Pooled(c) => c,
+        }
+    }
+}
+
+impl std::ops::DerefMut for WriteConn<'_> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        match self {
+            WriteConn::Held(c) => c.as_deref_mut().unwrap_or_else(|| unreachable!()),
+            WriteConn::Pooled(c) => c,
+        }
+    }
+}
 
 /// Free-text event search scans at most this many of the newest events (a bounded `LIKE`
 /// instead of a full-text index, which would slow every insert).
@@ -58,11 +88,12 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 pub struct Store {
     /// Readers (queries, the background checkpointer).
     pool: SqlitePool,
-    /// The one connection every write goes through. Its page cache stays valid from one
-    /// transaction to the next only while no other connection writes: when writes took any
-    /// pooled connection, each batch began by discarding a stale cache and re-reading the
-    /// index and entity pages it touched (about a tenth of the SQLite side's time).
-    writer: SqlitePool,
+    /// The one connection of the pool every write goes through, held for the store's life
+    /// (`None` in memory, where the pool has one connection, and after [`Store::close`]).
+    /// Its page cache stays valid from one transaction to the next only while no other
+    /// connection writes: when writes took any pooled connection, each batch began by
+    /// discarding a stale cache and re-reading the index and entity pages it touched.
+    writer: std::sync::Arc<tokio::sync::Mutex<Option<PoolConnection<Sqlite>>>>,
     /// The log still holds dedupe keys stored as text (written before they were stored as
     /// hashes, see [`stored_key`]): a new event's key is looked up both ways.
     text_keys: std::sync::Arc<std::sync::atomic::AtomicBool>,
@@ -108,18 +139,14 @@ impl Store {
             // the default 50 a 500-row answer (positions at risk) was ten hand-offs between
             // threads, each a scheduling delay on a busy machine.
             .row_buffer_size(1024);
-        let writer = SqlitePoolOptions::new()
-            .max_connections(1)
-            .min_connections(1)
-            .idle_timeout(None)
-            .max_lifetime(None)
-            .connect_with(connect.clone())
-            .await?;
-        MIGRATOR.run(&writer).await?;
+        // The writer holds one connection for good, so the readers and the checkpointer need
+        // at least two more.
         let pool = SqlitePoolOptions::new()
-            .max_connections(opts.max_connections.max(1))
+            .max_connections(opts.max_connections.max(3))
             .connect_with(connect)
             .await?;
+        MIGRATOR.run(&pool).await?;
+        let writer = pool.acquire().await?;
         let checkpoint = checkpoint::Checkpointer::spawn(
             pool.clone(),
             opts.checkpoint_interval,
@@ -127,7 +154,7 @@ impl Store {
         );
         let store = Store {
             pool,
-            writer,
+            writer: std::sync::Arc::new(tokio::sync::Mutex::new(Some(writer))),
             text_keys: Default::default(),
             checkpoint: Some(std::sync::Arc::new(checkpoint)),
         };
@@ -147,7 +174,7 @@ impl Store {
             .await?;
         MIGRATOR.run(&pool).await?;
         Ok(Store {
-            writer: pool.clone(),
+            writer: Default::default(),
             pool,
             text_keys: Default::default(),
             checkpoint: None,
@@ -187,8 +214,19 @@ impl Store {
         if let Some(c) = &self.checkpoint {
             c.stop().await;
         }
+        // Back to the pool, which waits for every connection before it closes.
+        self.writer.lock().await.take();
         self.pool.close().await;
-        self.writer.close().await;
+    }
+
+    /// The connection to write on: the held writer, else (in memory) the pool's.
+    pub(crate) async fn write_conn(&self) -> Result<WriteConn<'_>, StoreError> {
+        let held = self.writer.lock().await;
+        if held.is_some() {
+            return Ok(WriteConn::Held(held));
+        }
+        drop(held);
+        Ok(WriteConn::Pooled(self.pool.acquire().await?))
     }
 
     /// Background checkpoints completed since the store was opened (0 in memory).

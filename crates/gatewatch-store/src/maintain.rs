@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use gatewatch_core::reduce::{EntityKey, EntityState};
 use gatewatch_core::{ConnectionId, EntityKind, EntityRef, GatewayKind};
 use serde_json::Value;
+use sqlx::Connection as _;
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
 
 use crate::model::{PruneReport, ReconcileReport, Retention};
@@ -93,7 +94,7 @@ impl Store {
             let n = sqlx::query(sql)
                 .bind(arg)
                 .bind(PRUNE_CHUNK)
-                .execute(&self.writer)
+                .execute(&mut *self.write_conn().await?)
                 .await?
                 .rows_affected();
             total += n;
@@ -132,7 +133,8 @@ impl Store {
         ids: Option<&[String]>,
         stale: bool,
     ) -> Result<u64, StoreError> {
-        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
+        let mut conn = self.write_conn().await?;
+        let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
         let n = set_stale(&mut tx, venue, kind, ids, stale).await?;
         tx.commit().await?;
         Ok(n)
@@ -151,7 +153,8 @@ impl Store {
     ) -> Result<ReconcileReport, StoreError> {
         let venue = gateway.venue();
         let mut report = ReconcileReport::default();
-        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
+        let mut conn = self.write_conn().await?;
+        let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
         for raw in positions {
             // Take the object the id sits in: the position itself or its `data`.
             let obj = match raw.get("id") {

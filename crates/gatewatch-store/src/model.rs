@@ -10,7 +10,8 @@ use serde::{Deserialize, Serialize};
 /// How [`crate::Store::open`] sets up the file.
 #[derive(Debug, Clone)]
 pub struct StoreOptions {
-    /// Connections in the pool (readers; writes are serialized by SQLite's write lock).
+    /// Connections in the pool, at least 3: one is held by the writer (every write goes
+    /// through it), the others serve readers and the background checkpointer.
     pub max_connections: u32,
     /// How long a connection waits for SQLite's lock before giving up.
     pub busy_timeout: Duration,

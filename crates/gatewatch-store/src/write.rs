@@ -10,6 +10,7 @@ use gatewatch_core::redact;
 use gatewatch_core::reduce::{Applied, EntityState};
 use gatewatch_core::{EntityKind, Event, Frame};
 use serde_json::Value;
+use sqlx::Connection as _;
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
 use crate::model::{AlertRow, BatchReport, ConnectionRow, EventOutcome, WriteBatch};
@@ -146,11 +147,12 @@ impl Store {
         payloads.fill_to(TIERS[0])?;
 
         if let Some(c) = self.checkpoint.as_deref().filter(|c| c.over_limit()) {
-            c.restart(&self.writer).await;
+            c.restart(&self.pool).await;
         }
         // IMMEDIATE: take the write lock up front, so a reader-turned-writer can't deadlock
         // with another writer; the busy timeout makes concurrent writers queue.
-        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
+        let mut conn = self.write_conn().await?;
+        let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
 
         // Which keys the log already holds (an indexed lookup each; usually none). Holding
         // the write lock since BEGIN IMMEDIATE, nothing can add one before our INSERT.
@@ -337,7 +339,7 @@ impl Store {
 
     /// Write one connection's state and counters.
     pub async fn upsert_connection(&self, row: &ConnectionRow) -> Result<(), StoreError> {
-        let mut conn = self.writer.acquire().await?;
+        let mut conn = self.write_conn().await?;
         upsert_connection(&mut conn, row).await
     }
 }
