@@ -292,7 +292,7 @@ fn write_member(i: usize, k: &str, v: &Value, out: &mut Vec<u8>) {
 
 /// Whether serde_json's `Map` iterates in key order (its default `BTreeMap`; not with the
 /// `preserve_order` feature, which another crate in the build may switch on). Asked once.
-fn maps_iterate_sorted() -> bool {
+pub(crate) fn maps_iterate_sorted() -> bool {
     static SORTED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
     *SORTED.get_or_init(|| {
         let mut m = Map::new();
