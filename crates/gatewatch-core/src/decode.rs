@@ -235,9 +235,16 @@ enum Strings {
 }
 
 impl Strings {
-    /// What JSON text without a backslash tells about the strings parsed from it.
+    /// What JSON text without a backslash tells about the strings parsed from it. Looks
+    /// at 64 bytes at a time without branching (vector compares).
     fn of_text(text: &str) -> Self {
-        if text.as_bytes().contains(&b'\\') {
+        let backslash = text.as_bytes().chunks(64).any(|block| {
+            block
+                .iter()
+                .fold(0u8, |seen, &c| seen | u8::from(c == b'\\'))
+                != 0
+        });
+        if backslash {
             Strings::MayNeedEscaping
         } else {
             Strings::Plain
@@ -554,7 +561,25 @@ fn id_any(v: &Value, keys: &[&str]) -> Option<String> {
 
 /// The first of several keys that holds a parseable time.
 fn time_any(v: &Value, keys: &[&str]) -> Option<DateTime<Utc>> {
-    keys.iter().find_map(|k| v.get(*k).and_then(parse_time))
+    match v.as_object() {
+        // An object with fewer members than there are names (Axisor's `{userId, position}`):
+        // note which names it has by looking at each member once, then read only those,
+        // in the names' order.
+        Some(map) if map.len() < keys.len() && keys.len() <= 32 => {
+            let mut present = 0u32;
+            for k in map.keys() {
+                if let Some(p) = keys.iter().position(|name| *name == k.as_str()) {
+                    present |= 1 << p;
+                }
+            }
+            keys.iter()
+                .enumerate()
+                .filter(|(p, _)| present & (1 << p) != 0)
+                .find_map(|(_, k)| map.get(*k).and_then(parse_time))
+        }
+        Some(map) => keys.iter().find_map(|k| map.get(*k).and_then(parse_time)),
+        None => None,
+    }
 }
 
 fn message_type(ctx: &DecodeContext, msg: &Value) -> Result<String, DecodeError> {
@@ -1495,6 +1520,48 @@ mod tests {
                         let key = dedupe_key(g, &e.event_type, e.external_id.as_deref(), &e.payload);
                         prop_assert_eq!(e.dedupe_key, key);
                     }
+                }
+            }
+        }
+    }
+
+    proptest! {
+        /// Reading only the names an object has gives the same time as looking every name
+        /// up in order (values that parse, that don't, and other members mixed in).
+        #[test]
+        fn time_any_equals_lookups_in_order(
+            members in prop::collection::btree_map(
+                prop::sample::select(vec!["timestamp", "updatedAt", "executedAt", "createdAt",
+                    "closedAt", "startTime", "userId", "position", "a", "zzz"]),
+                prop_oneof![
+                    Just(json!("2025-01-06T10:00:00Z")),
+                    Just(json!("2024-02-01T00:00:00.5Z")),
+                    Just(json!(1_700_000_000_000u64)),
+                    Just(json!("not a time")),
+                    Just(json!(null)),
+                    Just(json!({"x": 1})),
+                ],
+                0..8,
+            ),
+        ) {
+            let v = Value::Object(members.into_iter().map(|(k, v)| (k.to_owned(), v)).collect());
+            let lookups = AXISOR_TIME_KEYS.iter().find_map(|k| v.get(*k).and_then(parse_time));
+            prop_assert_eq!(time_any(&v, &AXISOR_TIME_KEYS), lookups);
+            let short = ["updatedAt", "timestamp"];
+            let lookups = short.iter().find_map(|k| v.get(*k).and_then(parse_time));
+            prop_assert_eq!(time_any(&v, &short), lookups);
+        }
+    }
+
+    #[test]
+    fn backslashes_are_found_in_every_block() {
+        for len in [0, 1, 63, 64, 65, 200] {
+            assert_eq!(Strings::of_text(&"a".repeat(len)), Strings::Plain);
+            for at in [0, len / 2, len.saturating_sub(1)] {
+                if at < len {
+                    let mut t = "a".repeat(len);
+                    t.replace_range(at..=at, "\\");
+                    assert_eq!(Strings::of_text(&t), Strings::MayNeedEscaping, "{len} {at}");
                 }
             }
         }
