@@ -214,6 +214,53 @@ pub fn dedupe_key(
     external_id: Option<&str>,
     payload: &Value,
 ) -> String {
+    dedupe_key_of(
+        gateway,
+        event_type,
+        external_id,
+        payload,
+        Strings::MayNeedEscaping,
+    )
+}
+
+/// What is known of the strings (keys and values) of a payload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Strings {
+    /// Parsed from JSON text without a single backslash: no string holds a `"`, a `\\` or
+    /// a control character (serde_json rejects raw control characters in strings, and the
+    /// other two can only be written escaped), so none needs escaping.
+    Plain,
+    /// Anything else: each string is checked.
+    MayNeedEscaping,
+}
+
+impl Strings {
+    /// What JSON text without a backslash tells about the strings parsed from it. Looks
+    /// at 64 bytes at a time without branching (vector compares).
+    fn of_text(text: &str) -> Self {
+        let backslash = text.as_bytes().chunks(64).any(|block| {
+            block
+                .iter()
+                .fold(0u8, |seen, &c| seen | u8::from(c == b'\\'))
+                != 0
+        });
+        if backslash {
+            Strings::MayNeedEscaping
+        } else {
+            Strings::Plain
+        }
+    }
+}
+
+/// [`dedupe_key`], told what is known of the payload's strings (the bytes hashed are the
+/// same either way; [`Strings::Plain`] only skips the escaping checks).
+fn dedupe_key_of(
+    gateway: GatewayKind,
+    event_type: &str,
+    external_id: Option<&str>,
+    payload: &Value,
+    strings: Strings,
+) -> String {
     if let Some(id) = external_id {
         let mut key = String::with_capacity(3 + id.len());
         key.push_str("id:");
@@ -225,7 +272,10 @@ pub fn dedupe_key(
     buf.push(0);
     buf.extend_from_slice(event_type.as_bytes());
     buf.push(0);
-    canonical_json(payload, &mut buf);
+    match strings {
+        Strings::Plain => canonical_json::<true>(payload, &mut buf),
+        Strings::MayNeedEscaping => canonical_json::<false>(payload, &mut buf),
+    }
     let hash = xxhash_rust::xxh3::xxh3_64(&buf);
     let mut key = String::with_capacity(18);
     key.push_str("h:");
@@ -241,20 +291,21 @@ pub fn dedupe_key(
 ///
 /// Written for the hot path: maps that already iterate in key order (serde_json's default
 /// `BTreeMap`) are not re-sorted, and numbers and plain strings are written without going
-/// through `fmt` or an intermediate `String`.
-fn canonical_json(v: &Value, out: &mut Vec<u8>) {
+/// through `fmt` or an intermediate `String`. `PLAIN`: every string is known to need no
+/// escaping ([`Strings::Plain`]), so none is checked.
+fn canonical_json<const PLAIN: bool>(v: &Value, out: &mut Vec<u8>) {
     match v {
         Value::Null => out.extend_from_slice(b"null"),
         Value::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
         Value::Number(n) => write_json_number(n, out),
-        Value::String(s) => write_json_string(s, out),
+        Value::String(s) => write_json_string::<PLAIN>(s, out),
         Value::Array(items) => {
             out.push(b'[');
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
                     out.push(b',');
                 }
-                canonical_json(item, out);
+                canonical_json::<PLAIN>(item, out);
             }
             out.push(b']');
         }
@@ -267,13 +318,13 @@ fn canonical_json(v: &Value, out: &mut Vec<u8>) {
             out.push(b'{');
             if sorted {
                 for (i, (k, v)) in map.iter().enumerate() {
-                    write_member(i, k, v, out);
+                    write_member::<PLAIN>(i, k, v, out);
                 }
             } else {
                 let mut entries: Vec<(&String, &Value)> = map.iter().collect();
                 entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
                 for (i, (k, v)) in entries.into_iter().enumerate() {
-                    write_member(i, k, v, out);
+                    write_member::<PLAIN>(i, k, v, out);
                 }
             }
             out.push(b'}');
@@ -281,18 +332,18 @@ fn canonical_json(v: &Value, out: &mut Vec<u8>) {
     }
 }
 
-fn write_member(i: usize, k: &str, v: &Value, out: &mut Vec<u8>) {
+fn write_member<const PLAIN: bool>(i: usize, k: &str, v: &Value, out: &mut Vec<u8>) {
     if i > 0 {
         out.push(b',');
     }
-    write_json_string(k, out);
+    write_json_string::<PLAIN>(k, out);
     out.push(b':');
-    canonical_json(v, out);
+    canonical_json::<PLAIN>(v, out);
 }
 
 /// Whether serde_json's `Map` iterates in key order (its default `BTreeMap`; not with the
 /// `preserve_order` feature, which another crate in the build may switch on). Asked once.
-fn maps_iterate_sorted() -> bool {
+pub(crate) fn maps_iterate_sorted() -> bool {
     static SORTED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
     *SORTED.get_or_init(|| {
         let mut m = Map::new();
@@ -337,38 +388,69 @@ fn write_decimal(mut u: u64, negative: bool, out: &mut Vec<u8>) {
     out.extend_from_slice(&digits[at..]);
 }
 
-/// Whether a string needs no JSON escaping (no `"`, `\\` or control character), eight bytes
-/// at a time.
-fn plain_json_string(s: &str) -> bool {
+/// Whether any of the eight bytes of `x` needs JSON escaping (`"`, `\\` or a control
+/// character). Exact: the subtraction tricks only report a byte wrongly when a lower byte
+/// of the same word is a true hit.
+#[inline]
+fn needs_escape(x: u64) -> bool {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
-    // A byte of `x` is zero → its high bit is set in `zero(x)` (exact when the byte's own
-    // high bit is clear, which `!x` accounts for).
+    // A byte of `x` is zero → its high bit is set in `zero(x)` (bytes with their own high
+    // bit set are excluded by `!x`).
     let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
-    let mut chunks = s.as_bytes().chunks_exact(8);
-    for c in &mut chunks {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(c);
-        let x = u64::from_le_bytes(w);
-        // Bytes below 0x20: `x - 0x20` borrows into the high bit of a byte below 0x20 (bytes
-        // with their own high bit set are excluded by `!x`).
-        let control = x.wrapping_sub(ONES * 0x20) & !x & HIGH;
-        let quote = zero(x ^ (ONES * u64::from(b'"')));
-        let backslash = zero(x ^ (ONES * u64::from(b'\\')));
-        if control | quote | backslash != 0 {
-            return false;
-        }
-    }
-    !chunks
-        .remainder()
-        .iter()
-        .any(|&b| b < 0x20 || b == b'"' || b == b'\\')
+    // Bytes below 0x20: `x - 0x20` borrows into the high bit of a byte below 0x20.
+    let control = x.wrapping_sub(ONES * 0x20) & !x & HIGH;
+    let quote = zero(x ^ (ONES * u64::from(b'"')));
+    let backslash = zero(x ^ (ONES * u64::from(b'\\')));
+    control | quote | backslash != 0
 }
 
-fn write_json_string(s: &str, out: &mut Vec<u8>) {
+fn word(b: &[u8]) -> u64 {
+    let mut w = [0u8; 8];
+    w.copy_from_slice(&b[..8]);
+    u64::from_le_bytes(w)
+}
+
+fn half_word(b: &[u8]) -> u64 {
+    let mut w = [0u8; 4];
+    w.copy_from_slice(&b[..4]);
+    u64::from(u32::from_le_bytes(w))
+}
+
+/// Whether a string needs no JSON escaping (no `"`, `\\` or control character), eight bytes
+/// at a time; the tail, and strings shorter than a word (most keys), as one word made of
+/// overlapping loads.
+fn plain_json_string(s: &str) -> bool {
+    let b = s.as_bytes();
+    let n = b.len();
+    if n >= 8 {
+        let mut chunks = b.chunks_exact(8);
+        for c in &mut chunks {
+            if needs_escape(word(c)) {
+                return false;
+            }
+        }
+        // The last eight bytes cover the remainder (overlapping bytes already checked).
+        return chunks.remainder().is_empty() || !needs_escape(word(&b[n - 8..]));
+    }
+    let x = if n >= 4 {
+        // Bytes 0..4 and n-4..n: every byte, some twice.
+        half_word(b) | half_word(&b[n - 4..]) << 32
+    } else if n > 0 {
+        // Bytes 0, n/2 and n-1 cover 1 to 3 bytes; the rest is padding that needs no
+        // escaping (`a`).
+        const PAD: u64 = 0x6161_6161_6100_0000;
+        PAD | u64::from(b[0]) | u64::from(b[n / 2]) << 8 | u64::from(b[n - 1]) << 16
+    } else {
+        return true;
+    };
+    !needs_escape(x)
+}
+
+fn write_json_string<const PLAIN: bool>(s: &str, out: &mut Vec<u8>) {
     // serde_json escapes exactly `"`, `\\` and control characters; a string without them
     // is written as is (most keys and values), the rest by serde_json itself.
-    if plain_json_string(s) {
+    if PLAIN || plain_json_string(s) {
         out.reserve(s.len() + 2);
         out.push(b'"');
         out.extend_from_slice(s.as_bytes());
@@ -407,11 +489,17 @@ impl Draft {
     }
 
     fn finish(self, ctx: &DecodeContext, payload: Value) -> Decoded {
-        let dedupe_key = dedupe_key(
+        self.finish_parsed(ctx, payload, Strings::MayNeedEscaping)
+    }
+
+    /// [`Draft::finish`] for a payload parsed from text, told what [`Strings::of_text`] found.
+    fn finish_parsed(self, ctx: &DecodeContext, payload: Value, strings: Strings) -> Decoded {
+        let dedupe_key = dedupe_key_of(
             ctx.gateway,
             &self.event_type,
             self.external_id.as_deref(),
             &payload,
+            strings,
         );
         Decoded::Event(Event {
             connection: ctx.connection.clone(),
@@ -429,13 +517,14 @@ impl Draft {
     }
 }
 
-fn text_json(ctx: &DecodeContext, msg: WireMessage<'_>) -> Result<Value, DecodeError> {
+/// The JSON object of a raw-WebSocket message, and what is known of its strings.
+fn text_json(ctx: &DecodeContext, msg: WireMessage<'_>) -> Result<(Value, Strings), DecodeError> {
     match msg {
         WireMessage::Text(text) => {
             let v: Value =
                 serde_json::from_str(text).map_err(|e| DecodeError::NotJson(e.to_string()))?;
             if v.is_object() {
-                Ok(v)
+                Ok((v, Strings::of_text(text)))
             } else {
                 Err(ctx.malformed("message is not a JSON object"))
             }
@@ -472,7 +561,25 @@ fn id_any(v: &Value, keys: &[&str]) -> Option<String> {
 
 /// The first of several keys that holds a parseable time.
 fn time_any(v: &Value, keys: &[&str]) -> Option<DateTime<Utc>> {
-    keys.iter().find_map(|k| v.get(*k).and_then(parse_time))
+    match v.as_object() {
+        // An object with fewer members than there are names (Axisor's `{userId, position}`):
+        // note which names it has by looking at each member once, then read only those,
+        // in the names' order.
+        Some(map) if map.len() < keys.len() && keys.len() <= 32 => {
+            let mut present = 0u32;
+            for k in map.keys() {
+                if let Some(p) = keys.iter().position(|name| *name == k.as_str()) {
+                    present |= 1 << p;
+                }
+            }
+            keys.iter()
+                .enumerate()
+                .filter(|(p, _)| present & (1 << p) != 0)
+                .find_map(|(_, k)| map.get(*k).and_then(parse_time))
+        }
+        Some(map) => keys.iter().find_map(|k| map.get(*k).and_then(parse_time)),
+        None => None,
+    }
 }
 
 fn message_type(ctx: &DecodeContext, msg: &Value) -> Result<String, DecodeError> {
@@ -650,7 +757,7 @@ const AXISOR_TIME_KEYS: [&str; 8] = [
 fn decode_axisor(ctx: &DecodeContext, msg: WireMessage<'_>) -> Result<Decoded, DecodeError> {
     use axisor::{AxisorEvent as E, AxisorEventType as T};
 
-    let msg = text_json(ctx, msg)?;
+    let (msg, strings) = text_json(ctx, msg)?;
     let msg_type = message_type(ctx, &msg)?;
     let fields = event_fields(&msg);
     let f: &Value = &fields;
@@ -710,7 +817,7 @@ fn decode_axisor(ctx: &DecodeContext, msg: WireMessage<'_>) -> Result<Decoded, D
 
     let Some(kind) = T::parse(&msg_type) else {
         let draft = Draft::unknown(msg_type, None);
-        return Ok(draft.finish(ctx, msg));
+        return Ok(draft.finish_parsed(ctx, msg, strings));
     };
     let position = f.get("position").unwrap_or(&Value::Null);
     let created_at =
@@ -840,7 +947,7 @@ fn decode_axisor(ctx: &DecodeContext, msg: WireMessage<'_>) -> Result<Decoded, D
         severity,
         body: EventBody::Axisor(body),
     };
-    Ok(draft.finish(ctx, msg))
+    Ok(draft.finish_parsed(ctx, msg, strings))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -850,7 +957,7 @@ fn decode_axisor(ctx: &DecodeContext, msg: WireMessage<'_>) -> Result<Decoded, D
 fn decode_zkde(ctx: &DecodeContext, msg: WireMessage<'_>) -> Result<Decoded, DecodeError> {
     use zkde::{ZkdeEvent as E, ZkdeEventType as T};
 
-    let msg = text_json(ctx, msg)?;
+    let (msg, strings) = text_json(ctx, msg)?;
     let msg_type = message_type(ctx, &msg)?;
     let fields = event_fields(&msg);
     let f: &Value = &fields;
@@ -874,7 +981,7 @@ fn decode_zkde(ctx: &DecodeContext, msg: WireMessage<'_>) -> Result<Decoded, Dec
     }
 
     let Some(kind) = T::parse(&msg_type) else {
-        return Ok(Draft::unknown(msg_type, None).finish(ctx, msg));
+        return Ok(Draft::unknown(msg_type, None).finish_parsed(ctx, msg, strings));
     };
     let created_at = time_any(f, &["timestamp", "created_at", "updated_at"]);
     let what = kind.as_str();
@@ -969,7 +1076,7 @@ fn decode_zkde(ctx: &DecodeContext, msg: WireMessage<'_>) -> Result<Decoded, Dec
         severity,
         body: EventBody::Zkde(body),
     };
-    Ok(draft.finish(ctx, msg))
+    Ok(draft.finish_parsed(ctx, msg, strings))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -979,7 +1086,7 @@ fn decode_zkde(ctx: &DecodeContext, msg: WireMessage<'_>) -> Result<Decoded, Dec
 fn decode_hashi(ctx: &DecodeContext, msg: WireMessage<'_>) -> Result<Decoded, DecodeError> {
     use hashi::{ContractEventType, HashiEvent, LobbyEventType, StorageEventType};
 
-    let msg = text_json(ctx, msg)?;
+    let (msg, strings) = text_json(ctx, msg)?;
     let msg_type = message_type(ctx, &msg)?;
 
     match msg_type.as_str() {
@@ -1032,7 +1139,7 @@ fn decode_hashi(ctx: &DecodeContext, msg: WireMessage<'_>) -> Result<Decoded, De
         // An outer type the document doesn't list (`bounty:event`?): keep it, named by its
         // inner type when it has one.
         let name = inner_type.unwrap_or(&msg_type).to_owned();
-        return Ok(Draft::unknown(name, None).finish(ctx, msg));
+        return Ok(Draft::unknown(name, None).finish_parsed(ctx, msg, strings));
     };
     let Some(inner) = inner else {
         return Err(ctx.malformed(format!("`{msg_type}` without a `data` object")));
@@ -1089,7 +1196,7 @@ fn decode_hashi(ctx: &DecodeContext, msg: WireMessage<'_>) -> Result<Decoded, De
             ..Draft::unknown(inner_type, entity)
         },
     };
-    Ok(draft.finish(ctx, msg))
+    Ok(draft.finish_parsed(ctx, msg, strings))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1317,7 +1424,7 @@ mod tests {
             json!(1000),
         ] {
             let mut fast = Vec::new();
-            canonical_json(&v, &mut fast);
+            canonical_json::<false>(&v, &mut fast);
             assert_eq!(String::from_utf8_lossy(&fast), v.to_string());
         }
     }
@@ -1382,11 +1489,99 @@ mod tests {
         #[test]
         fn canonical_bytes_match_the_reference(v in json_value()) {
             let mut fast = Vec::new();
-            canonical_json(&v, &mut fast);
+            canonical_json::<false>(&v, &mut fast);
             let mut slow = Vec::new();
             reference(&v, &mut slow);
             prop_assert_eq!(String::from_utf8_lossy(&fast), String::from_utf8_lossy(&slow));
         }
+
+        /// Text without a backslash parses into strings that need no escaping: skipping the
+        /// checks then writes the reference bytes, and a decoded raw-WebSocket event gets
+        /// the key [`dedupe_key`] gives its payload.
+        #[test]
+        fn text_without_backslashes_hashes_as_the_checked_path(
+            v in json_value(),
+            plain in "[a-zA-Z0-9 _:.,{}é😀-]{0,12}",
+        ) {
+            for v in [v, Value::String(plain)] {
+                let text = serde_json::to_string(&v).unwrap_or_default();
+                let parsed: Value = serde_json::from_str(&text).unwrap_or_default();
+                if Strings::of_text(&text) == Strings::Plain {
+                    let mut fast = Vec::new();
+                    canonical_json::<true>(&parsed, &mut fast);
+                    let mut slow = Vec::new();
+                    reference(&parsed, &mut slow);
+                    prop_assert_eq!(fast, slow);
+                }
+                let msg = json!({"type": "market_data_update", "data": {"symbol": "S", "x": v}});
+                let text = msg.to_string();
+                for g in [GatewayKind::Axisor, GatewayKind::Zkde, GatewayKind::Hashi] {
+                    if let Ok(Decoded::Event(e)) = decode(&ctx(g), WireMessage::Text(&text)) {
+                        let key = dedupe_key(g, &e.event_type, e.external_id.as_deref(), &e.payload);
+                        prop_assert_eq!(e.dedupe_key, key);
+                    }
+                }
+            }
+        }
+    }
+
+    proptest! {
+        /// Reading only the names an object has gives the same time as looking every name
+        /// up in order (values that parse, that don't, and other members mixed in).
+        #[test]
+        fn time_any_equals_lookups_in_order(
+            members in prop::collection::btree_map(
+                prop::sample::select(vec!["timestamp", "updatedAt", "executedAt", "createdAt",
+                    "closedAt", "startTime", "userId", "position", "a", "zzz"]),
+                prop_oneof![
+                    Just(json!("2025-01-06T10:00:00Z")),
+                    Just(json!("2024-02-01T00:00:00.5Z")),
+                    Just(json!(1_700_000_000_000u64)),
+                    Just(json!("not a time")),
+                    Just(json!(null)),
+                    Just(json!({"x": 1})),
+                ],
+                0..8,
+            ),
+        ) {
+            let v = Value::Object(members.into_iter().map(|(k, v)| (k.to_owned(), v)).collect());
+            let lookups = AXISOR_TIME_KEYS.iter().find_map(|k| v.get(*k).and_then(parse_time));
+            prop_assert_eq!(time_any(&v, &AXISOR_TIME_KEYS), lookups);
+            let short = ["updatedAt", "timestamp"];
+            let lookups = short.iter().find_map(|k| v.get(*k).and_then(parse_time));
+            prop_assert_eq!(time_any(&v, &short), lookups);
+        }
+    }
+
+    #[test]
+    fn backslashes_are_found_in_every_block() {
+        for len in [0, 1, 63, 64, 65, 200] {
+            assert_eq!(Strings::of_text(&"a".repeat(len)), Strings::Plain);
+            for at in [0, len / 2, len.saturating_sub(1)] {
+                if at < len {
+                    let mut t = "a".repeat(len);
+                    t.replace_range(at..=at, "\\");
+                    assert_eq!(Strings::of_text(&t), Strings::MayNeedEscaping, "{len} {at}");
+                }
+            }
+        }
+    }
+
+    /// What [`Strings::Plain`] relies on: serde_json refuses raw control characters in
+    /// strings, so a string holding one was written escaped (with a backslash).
+    #[test]
+    fn raw_control_characters_in_strings_are_not_json() {
+        for c in ['\0', '\u{1}', '\n', '\t', '\u{1f}'] {
+            let text = format!(r#"{{"a{c}": 1}}"#);
+            assert!(serde_json::from_str::<Value>(&text).is_err(), "{text:?}");
+            let text = format!(r#"{{"a": "x{c}y"}}"#);
+            assert!(serde_json::from_str::<Value>(&text).is_err(), "{text:?}");
+        }
+        assert_eq!(
+            Strings::of_text(r#"{"a":"x\"y"}"#),
+            Strings::MayNeedEscaping
+        );
+        assert_eq!(Strings::of_text(r#"{"a":"xy"}"#), Strings::Plain);
     }
 
     #[test]

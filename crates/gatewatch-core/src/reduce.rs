@@ -19,13 +19,13 @@
 //! the events carry `created_at` (otherwise `received_at`, i.e. arrival, is their time).
 
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, VecDeque};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::decode::{event_fields, intent_id};
+use crate::decode::{event_fields, intent_id, maps_iterate_sorted};
 use crate::event::{ConnectionId, EntityKind, EntityRef, Event, EventBody, GatewayKind};
 use crate::models::dimes::PositionEventType;
 use crate::models::hashi::{ContractEventType, LobbyEventType, StorageEventType};
@@ -56,6 +56,22 @@ impl EntityKey {
             venue: event.gateway.venue().to_owned(),
             entity: entity.clone(),
         })
+    }
+}
+
+/// An [`EntityKey`] borrowed from an event, to look its entity up without allocating the
+/// key. Hashes exactly as the `EntityKey` it stands for (the derived `Hash` of both writes
+/// venue, kind, id in that order; `String` hashes as `str`), a test holds it to that.
+#[derive(Hash)]
+struct KeyRef<'a> {
+    venue: &'a str,
+    kind: EntityKind,
+    id: &'a str,
+}
+
+impl hashbrown::Equivalent<EntityKey> for KeyRef<'_> {
+    fn equivalent(&self, key: &EntityKey) -> bool {
+        key.entity.kind == self.kind && key.entity.id == self.id && key.venue == self.venue
     }
 }
 
@@ -441,21 +457,25 @@ impl Slot {
         if order > self.field_base {
             // The new latest event: keys it omits keep their value but remember that they
             // came from an older event.
-            for k in data.keys() {
-                if k != PARTICIPANTS_KEY && !fields.contains_key(k) {
-                    self.field_exceptions
-                        .entry(k.clone())
-                        .or_insert(self.field_base);
+            if maps_iterate_sorted() {
+                changed = merge_sorted(data, fields, &mut self.field_exceptions, self.field_base);
+            } else {
+                for k in data.keys() {
+                    if k != PARTICIPANTS_KEY && !fields.contains_key(k) {
+                        self.field_exceptions
+                            .entry(k.clone())
+                            .or_insert(self.field_base);
+                    }
                 }
-            }
-            for (k, v) in fields {
-                if k == PARTICIPANTS_KEY {
-                    continue;
+                for (k, v) in fields {
+                    if k == PARTICIPANTS_KEY {
+                        continue;
+                    }
+                    if !self.field_exceptions.is_empty() {
+                        self.field_exceptions.remove(k);
+                    }
+                    changed |= set_field(data, k, v);
                 }
-                if !self.field_exceptions.is_empty() {
-                    self.field_exceptions.remove(k);
-                }
-                changed |= set_field(data, k, v);
             }
             self.field_base = order;
         } else {
@@ -498,6 +518,58 @@ impl Slot {
     }
 }
 
+/// The newest event's `fields` into `data` (see [`Slot::merge`]): keys of `data` the event
+/// omits get an exception at `base`, every key it carries (but [`PARTICIPANTS_KEY`]) takes
+/// its value and loses any exception. Both maps iterate in key order, so one walk over the
+/// two replaces a look-up per key in each; the same result as the look-up version (a
+/// proptest holds it to that). True if `data` changed.
+fn merge_sorted(
+    data: &mut Map<String, Value>,
+    fields: &Map<String, Value>,
+    exceptions: &mut HashMap<String, FieldOrder>,
+    base: FieldOrder,
+) -> bool {
+    let mut changed = false;
+    let mut new_keys: Vec<(&String, &Value)> = Vec::new();
+    let mut incoming = fields.iter().peekable();
+    for (k, old) in data.iter_mut() {
+        // Keys of the event below `k` are not in `data` yet.
+        while let Some((fk, fv)) = incoming.next_if(|(fk, _)| fk.as_str() < k.as_str()) {
+            if fk != PARTICIPANTS_KEY {
+                new_keys.push((fk, fv));
+            }
+        }
+        if k == PARTICIPANTS_KEY {
+            // Maintained by the reducer, never taken from an event.
+            incoming.next_if(|(fk, _)| *fk == k);
+            continue;
+        }
+        match incoming.next_if(|(fk, _)| *fk == k) {
+            Some((_, v)) => {
+                if !exceptions.is_empty() {
+                    exceptions.remove(k);
+                }
+                if old != v {
+                    old.clone_from(v);
+                    changed = true;
+                }
+            }
+            None => {
+                exceptions.entry(k.clone()).or_insert(base);
+            }
+        }
+    }
+    new_keys.extend(incoming.filter(|(fk, _)| *fk != PARTICIPANTS_KEY));
+    for (k, v) in new_keys {
+        if !exceptions.is_empty() {
+            exceptions.remove(k);
+        }
+        data.insert(k.clone(), v.clone());
+        changed = true;
+    }
+    changed
+}
+
 /// `data[k] = v` unless it already holds that value; true if it changed. Copies `v` (and
 /// `k` for a new key) only when it changes.
 fn set_field(data: &mut Map<String, Value>, k: &str, v: &Value) -> bool {
@@ -517,8 +589,9 @@ fn set_field(data: &mut Map<String, Value>, k: &str, v: &Value) -> bool {
 /// Folds events into [`EntityState`]s.
 #[derive(Debug)]
 pub struct Reducer {
-    entities: HashMap<EntityKey, Slot>,
-    seen: HashSet<u64>,
+    entities: hashbrown::HashMap<EntityKey, Slot>,
+    /// Hashes of the dedupe keys in the window (already xxh3: foldhash only spreads them).
+    seen: hashbrown::HashSet<u64>,
     seen_order: VecDeque<u64>,
     dedupe_capacity: usize,
 }
@@ -539,8 +612,8 @@ impl Reducer {
     pub fn with_dedupe_capacity(capacity: usize) -> Self {
         let capacity = capacity.max(1);
         Self {
-            entities: HashMap::new(),
-            seen: HashSet::with_capacity(capacity.min(1 << 16)),
+            entities: hashbrown::HashMap::new(),
+            seen: hashbrown::HashSet::with_capacity(capacity.min(1 << 16)),
             seen_order: VecDeque::with_capacity(capacity.min(1 << 16)),
             dedupe_capacity: capacity,
         }
@@ -630,11 +703,12 @@ impl Reducer {
         if matches!(event.body, EventBody::Unknown) {
             return Applied::NoEntity;
         }
-        let Some(key) = EntityKey::of(event) else {
+        let Some(entity) = event.entity.as_ref() else {
             return Applied::NoEntity;
         };
+        let venue = event.gateway.venue();
         let fields = entity_fields(event);
-        let info = status_info(&key.venue, key.entity.kind, &event.event_type, &fields);
+        let info = status_info(venue, entity.kind, &event.event_type, &fields);
         let time = event.effective_time();
         let order = StatusOrder {
             rank: info.rank,
@@ -646,9 +720,18 @@ impl Reducer {
             time,
             tie,
         };
-        let is_lobby = key.entity.kind == EntityKind::Lobby;
+        let is_lobby = entity.kind == EntityKind::Lobby;
+        let lookup = KeyRef {
+            venue,
+            kind: entity.kind,
+            id: &entity.id,
+        };
 
-        let Some(slot) = self.entities.get_mut(&key) else {
+        let Some(slot) = self.entities.get_mut(&lookup) else {
+            let key = EntityKey {
+                venue: venue.to_owned(),
+                entity: entity.clone(),
+            };
             let mut participants = is_lobby.then(Box::<Participants>::default);
             if let Some(p) = participants.as_mut() {
                 p.observe(&event.event_type, &fields, field_order);
@@ -879,6 +962,93 @@ mod tests {
                     );
                 }
             }
+        }
+    }
+
+    #[test]
+    fn borrowed_key_hashes_and_compares_as_the_owned_key() {
+        use std::hash::BuildHasher;
+        let map: hashbrown::HashMap<EntityKey, ()> = hashbrown::HashMap::new();
+        for (venue, kind, id) in [
+            ("dimes", EntityKind::Position, "dm_pos_1"),
+            ("hashi", EntityKind::Lobby, ""),
+            ("fusion", EntityKind::Intent, "0xabc"),
+        ] {
+            let owned = EntityKey {
+                venue: venue.to_owned(),
+                entity: EntityRef::new(kind, id),
+            };
+            let borrowed = KeyRef { venue, kind, id };
+            assert_eq!(
+                map.hasher().hash_one(&owned),
+                map.hasher().hash_one(&borrowed)
+            );
+            assert!(hashbrown::Equivalent::equivalent(&borrowed, &owned));
+            let other = KeyRef {
+                venue,
+                kind: EntityKind::Market,
+                id,
+            };
+            assert!(!hashbrown::Equivalent::equivalent(&other, &owned));
+        }
+    }
+
+    /// `merge_sorted` as first written: one look-up per key in each map.
+    fn merge_by_lookup(
+        data: &mut Map<String, Value>,
+        fields: &Map<String, Value>,
+        exceptions: &mut HashMap<String, FieldOrder>,
+        base: FieldOrder,
+    ) -> bool {
+        let mut changed = false;
+        for k in data.keys() {
+            if k != PARTICIPANTS_KEY && !fields.contains_key(k) {
+                exceptions.entry(k.clone()).or_insert(base);
+            }
+        }
+        for (k, v) in fields {
+            if k == PARTICIPANTS_KEY {
+                continue;
+            }
+            if !exceptions.is_empty() {
+                exceptions.remove(k);
+            }
+            changed |= set_field(data, k, v);
+        }
+        changed
+    }
+
+    fn order(t: i64) -> FieldOrder {
+        FieldOrder {
+            terminal: false,
+            time: DateTime::<Utc>::from_timestamp(t, 0).unwrap_or_default(),
+            tie: 0,
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+        /// The one-walk merge gives the same data, exceptions and "changed" as the look-up
+        /// version, whatever keys the two maps share (the participants key included).
+        #[test]
+        fn sorted_merge_equals_lookup_merge(
+            data in proptest::collection::btree_map("[a-e]{0,2}|participants", 0u8..3, 0..8),
+            fields in proptest::collection::btree_map("[a-e]{0,2}|participants", 0u8..3, 0..8),
+            exc in proptest::collection::btree_map("[a-e]{0,2}", 0i64..3, 0..4),
+        ) {
+            let to_map = |m: &std::collections::BTreeMap<String, u8>| -> Map<String, Value> {
+                m.iter().map(|(k, v)| (k.clone(), Value::from(*v))).collect()
+            };
+            let exceptions: HashMap<String, FieldOrder> =
+                exc.iter().map(|(k, t)| (k.clone(), order(*t))).collect();
+            let fields = to_map(&fields);
+            let (mut d1, mut e1) = (to_map(&data), exceptions.clone());
+            let (mut d2, mut e2) = (to_map(&data), exceptions);
+            let c1 = merge_sorted(&mut d1, &fields, &mut e1, order(5));
+            let c2 = merge_by_lookup(&mut d2, &fields, &mut e2, order(5));
+            proptest::prop_assert_eq!(c1, c2);
+            proptest::prop_assert_eq!(d1, d2);
+            proptest::prop_assert_eq!(e1, e2);
         }
     }
 }
