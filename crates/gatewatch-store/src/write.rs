@@ -417,21 +417,18 @@ impl Typed {
         })
     }
 
-    /// The family of a kind's rows, without projecting them (rows of one family share one statement shape: the same typed columns).
+    /// The family of a kind's rows, known without projecting them: rows of one family share
+    /// one statement shape (the same typed columns). Mirrors [`Typed::of`]: a kind without
+    /// a simple table is `Plain`.
     fn family_of(kind: EntityKind) -> usize {
-        match kind {
-            EntityKind::Position => 0,
-            EntityKind::Intent => 1,
-            EntityKind::Contract => 2,
-            EntityKind::StorageItem => 3,
-            EntityKind::Market | EntityKind::Strategy | EntityKind::Proof => {
-                match project::simple_table(kind) {
-                    Some(_) if kind == EntityKind::Market => 4,
-                    Some(_) if kind == EntityKind::Strategy => 5,
-                    Some(_) => 6,
-                    None => 7,
-                }
-            }
+        match (kind, project::simple_table(kind)) {
+            (EntityKind::Position, _) => 0,
+            (EntityKind::Intent, _) => 1,
+            (EntityKind::Contract, _) => 2,
+            (EntityKind::StorageItem, _) => 3,
+            (EntityKind::Market, Some(_)) => 4,
+            (EntityKind::Strategy, Some(_)) => 5,
+            (EntityKind::Proof, Some(_)) => 6,
             _ => 7,
         }
     }
