@@ -28,9 +28,11 @@ use crate::status::{ConnectionStatus, Counters, EngineCounters};
 use crate::writer::{self, WriterMsg};
 use crate::{spec, EngineError};
 
-/// Capacity of the connectors → pipeline channel. Bounded: a slow pipeline slows the
-/// sockets' reads (TCP pushes back) instead of growing memory.
-const NET_CHANNEL: usize = 8_192;
+/// Capacity of the connectors → pipeline channel, in bursts of events. Bounded and small: a
+/// slow pipeline slows the sockets' reads (TCP pushes back) instead of holding decoded
+/// events in memory, where they fall out of cache before the reducer sees them
+/// ([`gatewatch_net::EVENT_CHANNEL`]).
+const NET_CHANNEL: usize = gatewatch_net::EVENT_CHANNEL;
 /// Capacity of the update broadcast to subscribers (UI, CLI). A subscriber that falls this
 /// far behind loses updates and is told how many.
 const UPDATE_CHANNEL: usize = 16_384;

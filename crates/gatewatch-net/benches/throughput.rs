@@ -37,6 +37,37 @@ const SERVE_ENV: &str = "GATEWATCH_BENCH_SERVE";
 const NS: &str = "/v1/ws/prediction-markets/positions";
 const KEY: &str = "dm_sbx_skey_bench";
 
+/// The connector → consumer channel's capacity: the engine's (`EVENT_CHANNEL`) unless
+/// `GATEWATCH_BENCH_CHANNEL` says otherwise (1024 was the bench's before 2026-12-02, 8192
+/// the engine's).
+fn channel_capacity() -> usize {
+    std::env::var("GATEWATCH_BENCH_CHANNEL")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(gatewatch_net::EVENT_CHANNEL)
+}
+
+/// The event time of frame `i`, as the document writes it: 10 ms after frame `i - 1`, as a
+/// live stream's times increase. `GATEWATCH_BENCH_TIMES=wrapped` gives the bench's times
+/// before 2026-12-02 (`10:mm:ss` from `i`, wrapping every 3,600 frames), under which about
+/// half of the updates to an entity look older than the one before and take the
+/// reducer's out-of-order path.
+fn event_time(i: usize, millis: bool) -> String {
+    if std::env::var("GATEWATCH_BENCH_TIMES").is_ok_and(|v| v == "wrapped") {
+        let frac = if millis { ".000" } else { "" };
+        return format!("2025-01-06T10:{:02}:{:02}{frac}Z", (i / 60) % 60, i % 60);
+    }
+    let t =
+        chrono::DateTime::<chrono::Utc>::from_timestamp_millis(1_736_157_600_000 + 10 * i as i64)
+            .unwrap_or_default();
+    let format = if millis {
+        chrono::SecondsFormat::Millis
+    } else {
+        chrono::SecondsFormat::Secs
+    };
+    t.to_rfc3339_opts(format, true)
+}
+
 fn events_wanted() -> usize {
     std::env::var("GATEWATCH_BENCH_EVENTS")
         .ok()
@@ -67,7 +98,7 @@ fn dimes_frames(n: usize) -> Vec<String> {
             let env = json!({
                 "id": format!("evt_{i:08}"),
                 "type": ty,
-                "created_at": format!("2025-06-01T10:{:02}:{:02}.000Z", (i / 60) % 60, i % 60),
+                "created_at": event_time(i, true),
                 "data": {
                     "id": format!("dm_pos_{:05}", (i / 10) % 5000),
                     "status": status,
@@ -98,13 +129,13 @@ fn axisor_frames(n: usize) -> Vec<String> {
                 json!({"type":"market_data_update","channel":"market_data","data":{
                     "symbol": sym, "price": 43250.5 + i as f64 / 100.0, "change": -1249.5,
                     "changePercent": -2.81, "volume": 1250000.0, "high24h": 44500.0,
-                    "low24h": 42800.0, "timestamp": format!("2025-01-06T10:{:02}:{:02}Z", (i / 60) % 60, i % 60)}})
+                    "low24h": 42800.0, "timestamp": event_time(i, false)}})
             } else {
                 json!({"type":"position_status_update","channel":"positions","data":{
                     "userId":"user_123","position":{"id": format!("pos_{}", (i / 2) % 2000),
                     "symbol": sym, "side":"long","size":1000,"entryPrice":43000,"currentPrice":43500,
                     "margin":100,"leverage":10,"pnl":500 + i,"distanceToLiquidation":0.92,"isAtRisk":false,
-                    "updatedAt": format!("2025-01-06T10:{:02}:{:02}Z", (i / 60) % 60, i % 60)}}})
+                    "updatedAt": event_time(i, false)}}})
             };
             v.to_string()
         })
@@ -318,7 +349,12 @@ async fn consume(mut rx: tokio::sync::mpsc::Receiver<NetEvent>, n: usize) -> Res
         count += 1;
         count == n
     };
+    let (mut msgs, mut depth_sum, mut depth_max) = (0usize, 0usize, 0usize);
     while let Some(ev) = rx.recv().await {
+        msgs += 1;
+        let d = rx.len();
+        depth_sum += d;
+        depth_max = depth_max.max(d);
         match ev {
             NetEvent::Event(ev) if on_event(&ev) => break,
             // `any` stops at the `n`th event.
@@ -333,6 +369,11 @@ async fn consume(mut rx: tokio::sync::mpsc::Receiver<NetEvent>, n: usize) -> Res
             _ => {}
         }
     }
+    eprintln!(
+        "consumer: {:.1} events per message, {:.1} messages waiting on average (max {depth_max})",
+        n as f64 / msgs.max(1) as f64,
+        depth_sum as f64 / msgs.max(1) as f64
+    );
     if duplicates > 0 {
         eprintln!(
             "*** {duplicates} of {n} events were duplicates: the stream should have none ***"
@@ -346,7 +387,7 @@ async fn consume(mut rx: tokio::sync::mpsc::Receiver<NetEvent>, n: usize) -> Res
 async fn gatewatch(port: u16, socketio: bool, n: usize) -> Result<Sample> {
     let shutdown = CancellationToken::new();
     let net = NetRuntime::start("bench-net", shutdown.clone())?;
-    let (tx, rx) = tokio::sync::mpsc::channel(1024);
+    let (tx, rx) = tokio::sync::mpsc::channel(channel_capacity());
     let handle = net.spawn_connector(
         bench_spec(port, socketio),
         tx,
@@ -363,7 +404,7 @@ async fn gatewatch(port: u16, socketio: bool, n: usize) -> Result<Sample> {
 /// The arrangement before the connector thread: connector and consumer as two tasks on
 /// tokio's multi-thread runtime (each burst of events handed to another worker thread).
 async fn gatewatch_multi_thread(port: u16, socketio: bool, n: usize) -> Result<Sample> {
-    let (tx, rx) = tokio::sync::mpsc::channel(1024);
+    let (tx, rx) = tokio::sync::mpsc::channel(channel_capacity());
     let shutdown = CancellationToken::new();
     let handle = gatewatch_net::spawn(
         bench_spec(port, socketio),

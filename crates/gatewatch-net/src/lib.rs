@@ -40,7 +40,7 @@ pub mod state;
 pub mod tap;
 
 pub use backoff::{Backoff, BackoffPolicy};
-pub use connector::{spawn, ConnectionHandle};
+pub use connector::{spawn, ConnectionHandle, EVENT_CHANNEL};
 pub use counters::{Counters, CountersSnapshot};
 pub use error::NetError;
 pub use gatewatch_core::redact::Secret;
