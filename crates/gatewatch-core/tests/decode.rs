@@ -90,9 +90,11 @@ fn dimes_closed_shapes_keep_close_reason_and_result() {
         panic!("{:?}", e.body)
     };
     assert_eq!(env.data.close_reason.as_deref(), Some("liquidated"));
-    let result = env.data.result.as_ref().expect("result");
+    let data = &e.payload["data"];
+    let result = dimes::Position::section(data, "result").expect("result");
     assert_eq!(result["collected_liquidation_fee_usdc"], "0.50");
-    assert!(env.data.current.is_none());
+    assert!(dimes::Position::section(data, "current").is_none());
+    assert!(dimes::Position::section(data, "entry").is_some());
 }
 
 #[test]
