@@ -206,8 +206,9 @@ const BURST_FRAMES: usize = 16;
 /// The capacity, in messages (a burst of up to 16 events each), that the channel from the
 /// connectors to their consumer (the engine's pipeline) should have. Small on purpose:
 /// consumer and connectors share one thread, so a deep queue buys no parallelism, only
-/// decoded events that wait — 8,192 messages of 32 events kept ~1,500 events in flight at
-/// full speed, and the reducer then found every event's memory out of cache: Axisor
+/// decoded events that wait — a channel of 1,024 bursts of 32 (the engine's held 8,192)
+/// kept ~1,500 events waiting at full speed, and the reducer then found every event's
+/// memory out of cache: Axisor
 /// 70–74k events/s at 13 µs CPU/event against 103–155k at 6.4–8.8 µs with 8 × 16
 /// (docs/connectors.md, "Third pass"). A full channel makes the connector wait, so the
 /// socket is read more slowly and TCP pushes back; nothing is dropped.
