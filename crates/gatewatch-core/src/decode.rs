@@ -521,10 +521,18 @@ impl Draft {
 fn text_json(ctx: &DecodeContext, msg: WireMessage<'_>) -> Result<(Value, Strings), DecodeError> {
     match msg {
         WireMessage::Text(text) => {
-            let v: Value =
-                serde_json::from_str(text).map_err(|e| DecodeError::NotJson(e.to_string()))?;
+            // The fast parser declines any text with a backslash, so what it parses is
+            // `Strings::Plain` without looking again.
+            let (v, strings) = match crate::json::parse_fast(text) {
+                Some(v) => (v, Strings::Plain),
+                None => (
+                    serde_json::from_str::<Value>(text)
+                        .map_err(|e| DecodeError::NotJson(e.to_string()))?,
+                    Strings::of_text(text),
+                ),
+            };
             if v.is_object() {
-                Ok((v, Strings::of_text(text)))
+                Ok((v, strings))
             } else {
                 Err(ctx.malformed("message is not a JSON object"))
             }

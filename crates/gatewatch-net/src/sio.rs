@@ -136,8 +136,8 @@ pub(crate) struct EventArgs {
 impl EventArgs {
     /// Parse `["name", …args]`; `Err` with a reason when it isn't one.
     pub(crate) fn parse(data: &str) -> Result<Self, String> {
-        let items: Vec<Value> =
-            serde_json::from_str(data).map_err(|e| format!("event is not a JSON array: {e}"))?;
+        let items = gatewatch_core::json::parse_array(data)
+            .map_err(|e| format!("event is not a JSON array: {e}"))?;
         match items.first() {
             Some(Value::String(_)) => Ok(Self { items }),
             Some(_) => Err("event name is not a string".to_owned()),
