@@ -267,16 +267,31 @@ fn dedupe_key_of(
         key.push_str(id);
         return key;
     }
-    let mut buf = Vec::with_capacity(512);
-    buf.extend_from_slice(gateway.as_str().as_bytes());
-    buf.push(0);
-    buf.extend_from_slice(event_type.as_bytes());
-    buf.push(0);
-    match strings {
-        Strings::Plain => canonical_json::<true>(payload, &mut buf),
-        Strings::MayNeedEscaping => canonical_json::<false>(payload, &mut buf),
-    }
-    let hash = xxhash_rust::xxh3::xxh3_64(&buf);
+    let hash = CANONICAL_BUF.with(|cell| {
+        // One buffer per thread, reused: no allocation per event. (A re-entrant call,
+        // impossible today, gets a fresh one.)
+        let mut fresh = Vec::new();
+        let mut reused = cell.try_borrow_mut();
+        let buf = match reused.as_deref_mut() {
+            Ok(b) => b,
+            Err(_) => &mut fresh,
+        };
+        buf.clear();
+        buf.extend_from_slice(gateway.as_str().as_bytes());
+        buf.push(0);
+        buf.extend_from_slice(event_type.as_bytes());
+        buf.push(0);
+        match strings {
+            Strings::Plain => canonical_json::<true>(payload, buf),
+            Strings::MayNeedEscaping => canonical_json::<false>(payload, buf),
+        }
+        let hash = xxhash_rust::xxh3::xxh3_64(buf);
+        if buf.capacity() > 1 << 16 {
+            // Don't keep the memory of one huge payload.
+            *buf = Vec::new();
+        }
+        hash
+    });
     let mut key = String::with_capacity(18);
     key.push_str("h:");
     const HEX: &[u8; 16] = b"0123456789abcdef";
@@ -284,6 +299,11 @@ fn dedupe_key_of(
         key.push(char::from(HEX[((hash >> (shift * 4)) & 0xf) as usize]));
     }
     key
+}
+
+thread_local! {
+    /// The canonical bytes of the payload being hashed ([`dedupe_key_of`]).
+    static CANONICAL_BUF: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(Vec::with_capacity(1024));
 }
 
 /// JSON with object keys sorted, whatever map order serde_json was built with (the
@@ -363,6 +383,16 @@ fn write_json_number(n: &serde_json::Number, out: &mut Vec<u8>) {
     if let Some(i) = n.as_i64() {
         write_decimal(i.unsigned_abs(), i < 0, out);
         return;
+    }
+    // A float with an integer value (`1250000.0`, a volume): serde_json writes its digits
+    // and `.0` below 1e15 (a test holds this to serde_json for every magnitude); zero keeps
+    // its sign there, so it is left to serde_json.
+    if let Some(f) = n.as_f64() {
+        if f.fract() == 0.0 && f != 0.0 && f.abs() < 1e15 {
+            write_decimal(f.abs() as u64, f < 0.0, out);
+            out.extend_from_slice(b".0");
+            return;
+        }
     }
     // Writing into a Vec cannot fail; the fallback keeps the bytes distinct anyway.
     if serde_json::to_writer(&mut *out, n).is_err() {
@@ -1434,6 +1464,41 @@ mod tests {
             let mut fast = Vec::new();
             canonical_json::<false>(&v, &mut fast);
             assert_eq!(String::from_utf8_lossy(&fast), v.to_string());
+        }
+    }
+
+    #[test]
+    fn integral_floats_are_written_as_serde_json_writes_them() {
+        let mut values = vec![
+            1.0,
+            -1.0,
+            0.0,
+            -0.0,
+            2.0f64.powi(53),
+            1e15 - 1.0,
+            1e15,
+            1e16,
+        ];
+        for k in 0..=22 {
+            let p = 10f64.powi(k);
+            for m in [1.0, 2.0, 9.0, 12.0, 1234.0, 999_999.0] {
+                values.extend([p * m, -p * m, p * m + 1.0, p * m - 1.0]);
+            }
+        }
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        for _ in 0..20_000 {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let magnitude = 10f64.powi((x >> 59) as i32);
+            values.push(((x >> 11) as f64 / (1u64 << 53) as f64 * magnitude).trunc());
+        }
+        for f in values.into_iter().filter(|f| f.fract() == 0.0) {
+            let v = json!(f);
+            assert!(v.is_f64());
+            let mut fast = Vec::new();
+            canonical_json::<false>(&v, &mut fast);
+            assert_eq!(String::from_utf8_lossy(&fast), v.to_string(), "{f:e}");
         }
     }
 

@@ -533,19 +533,31 @@ fn merge_sorted(
     let mut new_keys: Vec<(&String, &Value)> = Vec::new();
     let mut incoming = fields.iter().peekable();
     for (k, old) in data.iter_mut() {
-        // Keys of the event below `k` are not in `data` yet.
-        while let Some((fk, fv)) = incoming.next_if(|(fk, _)| fk.as_str() < k.as_str()) {
-            if fk != PARTICIPANTS_KEY {
-                new_keys.push((fk, fv));
+        // Keys of the event below `k` are not in `data` yet; one comparison per step tells
+        // those from `k` itself and from the keys after it.
+        let mut same_key = None;
+        while let Some(&(fk, fv)) = incoming.peek() {
+            match fk.as_str().cmp(k.as_str()) {
+                std::cmp::Ordering::Less => {
+                    if fk != PARTICIPANTS_KEY {
+                        new_keys.push((fk, fv));
+                    }
+                    incoming.next();
+                }
+                std::cmp::Ordering::Equal => {
+                    same_key = Some(fv);
+                    incoming.next();
+                    break;
+                }
+                std::cmp::Ordering::Greater => break,
             }
         }
         if k == PARTICIPANTS_KEY {
             // Maintained by the reducer, never taken from an event.
-            incoming.next_if(|(fk, _)| *fk == k);
             continue;
         }
-        match incoming.next_if(|(fk, _)| *fk == k) {
-            Some((_, v)) => {
+        match same_key {
+            Some(v) => {
                 if !exceptions.is_empty() {
                     exceptions.remove(k);
                 }
@@ -555,7 +567,10 @@ fn merge_sorted(
                 }
             }
             None => {
-                exceptions.entry(k.clone()).or_insert(base);
+                // The key is cloned only for a new exception.
+                if !exceptions.contains_key(k) {
+                    exceptions.insert(k.clone(), base);
+                }
             }
         }
     }
