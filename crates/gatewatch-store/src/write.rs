@@ -154,62 +154,22 @@ impl Store {
         let mut conn = self.write_conn().await?;
         let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
 
-        // Which keys the log already holds (an indexed lookup each; usually none). Holding
-        // the write lock since BEGIN IMMEDIATE, nothing can add one before our INSERT.
-        // The log stores a key as its 16-byte hash ([`stored_key`]); files from before that
-        // also hold text keys, looked up as they are while any is left.
-        let mut keys: Vec<([u8; 16], &str)> = batch
-            .events
-            .iter()
-            .map(|e| (stored_key(&e.event.dedupe_key), e.event.dedupe_key.as_str()))
-            .collect();
-        keys.sort_unstable();
-        keys.dedup();
+        // Duplicates of events already in the log. A file from before keys were hashed may
+        // still hold text keys, which the UNIQUE index can't match against a hash: there,
+        // look every key up first (an indexed lookup each, both spellings), as before.
+        // Otherwise the insert itself finds them (`OR IGNORE` on the UNIQUE key, below):
+        // the look-up was a second seek into the log's largest index for every event and
+        // 16 bytes bound per event, to find what is almost never there.
         let mut seen: HashSet<&str> = HashSet::new();
-        let parts = plan(keys.len(), true);
-        // Spread the payloads over the look-ups: a statement's worth each.
-        let per_part = batch.events.len().div_ceil(parts.len().max(1));
-        let legacy = self.text_keys.load(Ordering::Relaxed);
-        for part in parts {
-            let mut qb: QueryBuilder<'_, Sqlite> = QueryBuilder::new(
-                "SELECT CAST(dedupe_key AS BLOB) FROM events WHERE dedupe_key IN (",
-            );
-            let mut sep = qb.separated(", ");
-            for (k, _) in chunk_rows(&keys, part, true) {
-                sep.push_bind(&k[..]);
-            }
-            if legacy {
-                for (_, text) in chunk_rows(&keys, part, true) {
-                    sep.push_bind(*text);
-                }
-            }
-            qb.push(")");
-            let upto = payloads.text.len() + per_part;
-            let (found, filled) = overlap(
-                qb.build_query_as::<(Vec<u8>,)>().fetch_all(&mut *tx),
-                || payloads.fill_to(upto),
-            )
-            .await;
-            filled?;
-            for (k,) in found? {
-                // A hash, or (read as its bytes) a legacy text key.
-                let hit = <[u8; 16]>::try_from(k.as_slice())
-                    .ok()
-                    .and_then(|h| keys.binary_search_by(|(kh, _)| kh.cmp(&h)).ok())
-                    .map(|i| keys[i].1)
-                    .or_else(|| {
-                        let text = std::str::from_utf8(&k).ok()?;
-                        keys.iter().find(|(_, t)| *t == text).map(|(_, t)| *t)
-                    });
-                if let Some(key) = hit {
-                    seen.insert(key);
-                }
-            }
+        if self.text_keys.load(Ordering::Relaxed) {
+            self.legacy_lookup(&mut tx, batch, &mut payloads, &mut seen)
+                .await?;
         }
 
-        // Outcomes in batch order: the first event with a new key is stored, with the next
-        // rowid assigned here (explicitly, so no `RETURNING` stream is needed to learn it);
-        // any later event with the same key (a duplicate within the batch) is not.
+        // Candidates in batch order: the first event with a key not known to be stored gets
+        // the next rowid, assigned here (explicitly, so no `RETURNING` stream is needed to
+        // learn it); any later event with the same key (a duplicate within the batch) is not
+        // inserted.
         let (max_id,): (i64,) = sqlx::query_as("SELECT coalesce(max(id), 0) FROM events")
             .fetch_one(&mut *tx)
             .await?;
@@ -219,14 +179,9 @@ impl Store {
         for (i, be) in batch.events.iter().enumerate() {
             if seen.insert(be.event.dedupe_key.as_str()) {
                 next_id += 1;
-                report.outcomes.push(EventOutcome::Inserted { id: next_id });
-                report.inserted += 1;
-                report.last_event_id = Some(next_id);
                 event_ids.push(Some(next_id));
                 new_events.push((next_id, i));
             } else {
-                report.outcomes.push(EventOutcome::Duplicate);
-                report.duplicates += 1;
                 event_ids.push(None);
             }
         }
@@ -236,11 +191,12 @@ impl Store {
             let last_row = |(start, len): (usize, usize)| new_events[start + len - 1].1 + 1;
             payloads.fill_to(last_row(part))?;
             let mut qb: QueryBuilder<'_, Sqlite> = QueryBuilder::new(
-                // OR FAIL: the keys were checked above under the write lock, so no row can
-                // conflict; and a statement that can't ABORT needs no statement journal
-                // (a copy of every page it touches). Any error still rolls the whole
-                // transaction back.
-                "INSERT OR FAIL INTO events (id, dedupe_key, connection, gateway, event_type, \
+                // OR IGNORE: a row whose dedupe key the log already holds is skipped (found
+                // below). Nothing else can conflict (the ids are past max(id), every NOT
+                // NULL value is always given), and a statement that can't ABORT needs no
+                // statement journal (a copy of every page it touches). Any error still
+                // rolls the whole transaction back.
+                "INSERT OR IGNORE INTO events (id, dedupe_key, connection, gateway, event_type, \
                  external_id, entity_kind, entity_id, severity, created_at, received_at, at, \
                  applied, payload) ",
             );
@@ -271,6 +227,37 @@ impl Store {
                 overlap(qb.build().execute(&mut *tx), || payloads.fill_to(upto)).await;
             done?;
             filled?;
+        }
+        // Which candidates the log already had: their rows were ignored. Usually none, which
+        // one count over the batch's own rowid range (appended, so hot) confirms; otherwise
+        // the ids that went in say which.
+        if !new_events.is_empty() {
+            let (stored,): (i64,) = sqlx::query_as("SELECT count(*) FROM events WHERE id > ?")
+                .bind(max_id)
+                .fetch_one(&mut *tx)
+                .await?;
+            if usize::try_from(stored).ok() != Some(new_events.len()) {
+                let ids: Vec<(i64,)> = sqlx::query_as("SELECT id FROM events WHERE id > ?")
+                    .bind(max_id)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                let ids: HashSet<i64> = ids.into_iter().map(|(id,)| id).collect();
+                for &(id, i) in &new_events {
+                    if !ids.contains(&id) {
+                        event_ids[i] = None;
+                    }
+                }
+            }
+        }
+        for id in &event_ids {
+            if let Some(id) = *id {
+                report.outcomes.push(EventOutcome::Inserted { id });
+                report.inserted += 1;
+                report.last_event_id = Some(id);
+            } else {
+                report.outcomes.push(EventOutcome::Duplicate);
+                report.duplicates += 1;
+            }
         }
 
         // Entity states: the last state per entity in the batch is the one to keep; every
@@ -335,6 +322,63 @@ impl Store {
             c.committed();
         }
         Ok(report)
+    }
+
+    /// Files that still hold text dedupe keys: look each of the batch's keys up, as its
+    /// hash and as its text, and add the ones the log holds to `seen`. Payloads are
+    /// serialized while SQLite runs the look-ups.
+    async fn legacy_lookup<'b>(
+        &self,
+        tx: &mut SqliteConnection,
+        batch: &'b WriteBatch,
+        payloads: &mut Payloads<'_>,
+        seen: &mut HashSet<&'b str>,
+    ) -> Result<(), StoreError> {
+        let mut keys: Vec<([u8; 16], &str)> = batch
+            .events
+            .iter()
+            .map(|e| (stored_key(&e.event.dedupe_key), e.event.dedupe_key.as_str()))
+            .collect();
+        keys.sort_unstable();
+        keys.dedup();
+        let parts = plan(keys.len(), true);
+        // Spread the payloads over the look-ups: a statement's worth each.
+        let per_part = batch.events.len().div_ceil(parts.len().max(1));
+        for part in parts {
+            let mut qb: QueryBuilder<'_, Sqlite> = QueryBuilder::new(
+                "SELECT CAST(dedupe_key AS BLOB) FROM events WHERE dedupe_key IN (",
+            );
+            let mut sep = qb.separated(", ");
+            for (k, _) in chunk_rows(&keys, part, true) {
+                sep.push_bind(&k[..]);
+            }
+            for (_, text) in chunk_rows(&keys, part, true) {
+                sep.push_bind(*text);
+            }
+            qb.push(")");
+            let upto = payloads.text.len() + per_part;
+            let (found, filled) = overlap(
+                qb.build_query_as::<(Vec<u8>,)>().fetch_all(&mut *tx),
+                || payloads.fill_to(upto),
+            )
+            .await;
+            filled?;
+            for (k,) in found? {
+                // A hash, or (read as its bytes) a legacy text key.
+                let hit = <[u8; 16]>::try_from(k.as_slice())
+                    .ok()
+                    .and_then(|h| keys.binary_search_by(|(kh, _)| kh.cmp(&h)).ok())
+                    .map(|i| keys[i].1)
+                    .or_else(|| {
+                        let text = std::str::from_utf8(&k).ok()?;
+                        keys.iter().find(|(_, t)| *t == text).map(|(_, t)| *t)
+                    });
+                if let Some(key) = hit {
+                    seen.insert(key);
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Write one connection's state and counters.
@@ -470,13 +514,14 @@ impl Typed {
         }
     }
 
-    /// Bind the values of [`Typed::columns`], in that order.
-    fn bind<'q>(&'q self, b: &mut sqlx::query_builder::Separated<'_, 'q, Sqlite, &'static str>) {
+    /// Bind the values of [`Typed::columns`], in that order (moved, not copied).
+    fn bind(self, b: &mut sqlx::query_builder::Separated<'_, '_, Sqlite, &'static str>) {
         match self {
             Typed::Position(v, risk) => {
-                b.push_bind(v.status.as_deref())
-                    .push_bind(v.market.as_deref())
-                    .push_bind(v.side.as_deref())
+                let v = *v;
+                b.push_bind(v.status)
+                    .push_bind(v.market)
+                    .push_bind(v.side)
                     .push_bind(v.size)
                     .push_bind(v.entry)
                     .push_bind(v.current_value)
@@ -486,34 +531,35 @@ impl Typed {
                     .push_bind(v.distance_to_liquidation)
                     .push_bind(v.at_risk)
                     .push_bind(v.closed)
-                    .push_bind(risk.as_deref());
+                    .push_bind(risk);
             }
             Typed::Intent { view: v, htlc, txs } => {
-                b.push_bind(v.status.as_deref())
-                    .push_bind(v.proof_status.as_deref())
-                    .push_bind(v.solver.as_deref())
-                    .push_bind(v.from_chain.as_deref())
-                    .push_bind(v.to_chain.as_deref())
-                    .push_bind(v.amount.as_deref())
-                    .push_bind(htlc.as_deref())
-                    .push_bind(txs.as_deref())
-                    .push_bind(v.error.as_deref())
-                    .push_bind(v.failure_reason.as_deref());
+                let v = *v;
+                b.push_bind(v.status)
+                    .push_bind(v.proof_status)
+                    .push_bind(v.solver)
+                    .push_bind(v.from_chain)
+                    .push_bind(v.to_chain)
+                    .push_bind(v.amount)
+                    .push_bind(htlc)
+                    .push_bind(txs)
+                    .push_bind(v.error)
+                    .push_bind(v.failure_reason);
             }
             Typed::Contract(v) => {
-                b.push_bind(v.lobby_id.as_deref());
+                b.push_bind(v.lobby_id);
             }
             Typed::Storage(v) => {
-                b.push_bind(v.contract_id.as_deref())
-                    .push_bind(v.lobby_id.as_deref())
-                    .push_bind(v.player_id.as_deref());
+                b.push_bind(v.contract_id)
+                    .push_bind(v.lobby_id)
+                    .push_bind(v.player_id);
             }
             Typed::Simple(_, values) => {
                 for v in values {
                     match v {
-                        ColValue::Text(v) => b.push_bind(v.as_deref()),
-                        ColValue::Real(v) => b.push_bind(*v),
-                        ColValue::Bool(v) => b.push_bind(*v),
+                        ColValue::Text(v) => b.push_bind(v),
+                        ColValue::Real(v) => b.push_bind(v),
+                        ColValue::Bool(v) => b.push_bind(v),
                     };
                 }
             }
@@ -597,28 +643,32 @@ pub(crate) async fn upsert_entities(
     // Each statement runs while the next one's rows are serialized.
     let mut rows = build(chunks.first())?;
     for n in 0..chunks.len() {
-        let (done, next) = overlap(upsert_chunk(conn, &rows), || build(chunks.get(n + 1))).await;
+        let this = std::mem::take(&mut rows);
+        let (done, next) = overlap(upsert_chunk(conn, this), || build(chunks.get(n + 1))).await;
         written += done?;
         rows = next?;
     }
     // Rare kinds with side tables: one at a time, so each verdict is known.
     for &i in &side {
         let p = Pending::of(states[i])?;
-        if upsert_chunk(conn, std::slice::from_ref(&p)).await? == 1 {
+        let (state, data) = (p.state, p.data.clone());
+        if upsert_chunk(conn, vec![p]).await? == 1 {
             written += 1;
-            match p.state.key.entity.kind {
-                EntityKind::Lobby => upsert_lobby(conn, &p).await?,
-                _ => upsert_notification(conn, &p).await?,
+            match state.key.entity.kind {
+                EntityKind::Lobby => upsert_lobby(conn, state).await?,
+                _ => upsert_notification(conn, state, &data).await?,
             }
         }
     }
     Ok(written)
 }
 
-/// One guarded multi-row upsert of rows of one family; returns the rows written.
+/// One guarded multi-row upsert of rows of one family; returns the rows written. The rows'
+/// own strings (the serialized `data`, the projected columns) move into the statement:
+/// sqlx copies every borrowed string it hands to its worker thread.
 async fn upsert_chunk(
     conn: &mut SqliteConnection,
-    rows: &[Pending<'_>],
+    rows: Vec<Pending<'_>>,
 ) -> Result<u64, StoreError> {
     let Some(first) = rows.first() else {
         return Ok(0);
@@ -654,7 +704,7 @@ async fn upsert_chunk(
             .push_bind(ms(s.first_seen_at))
             .push_bind(i64::try_from(s.events_applied).unwrap_or(i64::MAX))
             .push_bind(p.event_id)
-            .push_bind(p.data.as_str());
+            .push_bind(p.data);
         p.typed.bind(&mut b);
     });
     // The guard: never leave a terminal state for a non-terminal one, and otherwise
@@ -684,9 +734,9 @@ async fn upsert_chunk(
 /// A notification's row (its own table: shown with its payload as is).
 async fn upsert_notification(
     conn: &mut SqliteConnection,
-    p: &Pending<'_>,
+    s: &EntityState,
+    data: &str,
 ) -> Result<(), StoreError> {
-    let s = p.state;
     let Some((_, cols)) = project::simple_table(EntityKind::Notification) else {
         return Ok(());
     };
@@ -705,7 +755,7 @@ async fn upsert_notification(
             .push_bind(s.connection.as_str())
             .push_bind(s.status.as_deref())
             .push_bind(ms(s.updated_at))
-            .push_bind(p.data.as_str());
+            .push_bind(data);
         for v in &values {
             match v {
                 ColValue::Text(v) => b.push_bind(v.as_deref()),
@@ -719,8 +769,8 @@ async fn upsert_notification(
 }
 
 /// A lobby and its participant set (rare enough to write one at a time).
-async fn upsert_lobby(conn: &mut SqliteConnection, p: &Pending<'_>) -> Result<(), StoreError> {
-    let v = project::lobby(p.state);
+async fn upsert_lobby(conn: &mut SqliteConnection, state: &EntityState) -> Result<(), StoreError> {
+    let v = project::lobby(state);
     sqlx::query(
         "INSERT INTO lobbies (id, connection, code, participant_count, deleted, \
          last_event_type, updated_at) VALUES (?,?,?,?,?,?,?) \

@@ -82,6 +82,93 @@ async fn reported_ids_are_the_stored_rows_and_duplicates_are_not_stored() {
     store.close().await;
 }
 
+/// Redeliveries of events the log already holds, scattered among new events of one batch:
+/// the insert skips them (the store no longer looks keys up before inserting), they are
+/// reported as duplicates, every other event gets the row it is reported with, and a
+/// redelivered event's state is not applied even when it would win the guard.
+#[tokio::test]
+async fn redeliveries_between_new_events_are_skipped_and_their_states_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = Store::open(&dir.path().join("g.db"), StoreOptions::default())
+        .await
+        .expect("open");
+    let mut synth = Synth::new(2, "redeliver", t0());
+    let first = synth.batch(300, 0);
+    store.write_batch(&first).await.expect("first batch");
+
+    // 290 new events with three redeliveries of the first batch among them (and one of
+    // them twice), each carrying a state far newer than anything stored.
+    let mut second = WriteBatch::new();
+    let fresh = synth.batch(290, 0).events;
+    let picks = [(5, 17), (120, 250), (121, 250), (289, 0)];
+    let mut at = 0;
+    for &(pos, from) in &picks {
+        second.events.extend(fresh[at..pos].iter().cloned());
+        at = pos;
+        let mut again = first.events[from].clone();
+        if let Some(s) = again.state.as_mut() {
+            s.updated_at = t0() + chrono::Duration::days(365);
+        }
+        second.events.push(again);
+    }
+    second.events.extend(fresh[at..].iter().cloned());
+    assert_eq!(second.events.len(), 294);
+
+    let before: i64 = sqlx::query_as::<_, (i64,)>("SELECT count(*) FROM events")
+        .fetch_one(store.pool())
+        .await
+        .expect("count")
+        .0;
+    let r = store.write_batch(&second).await.expect("second batch");
+    assert_eq!((r.inserted, r.duplicates), (290, 4));
+    let mut prev = 0;
+    for (be, outcome) in second.events.iter().zip(&r.outcomes) {
+        let redelivered = first
+            .events
+            .iter()
+            .any(|f| f.event.dedupe_key == be.event.dedupe_key);
+        match outcome {
+            EventOutcome::Inserted { id } => {
+                assert!(!redelivered, "a redelivery was reported inserted");
+                assert!(*id > prev, "ids grow in batch order");
+                prev = *id;
+                let (key,): (Vec<u8>,) =
+                    sqlx::query_as("SELECT dedupe_key FROM events WHERE id = ?")
+                        .bind(id)
+                        .fetch_one(store.pool())
+                        .await
+                        .expect("the reported row exists");
+                assert_eq!(key, stored_key(&be.event.dedupe_key));
+            }
+            EventOutcome::Duplicate => assert!(redelivered, "a new event was reported a duplicate"),
+        }
+    }
+    assert_eq!(r.last_event_id, Some(prev));
+    let (after, distinct): (i64, i64) =
+        sqlx::query_as("SELECT count(*), count(DISTINCT dedupe_key) FROM events")
+            .fetch_one(store.pool())
+            .await
+            .expect("count");
+    assert_eq!((after - before, after), (290, distinct));
+    // No redelivered state reached an entity row (they were a year ahead).
+    let (newest,): (i64,) = sqlx::query_as("SELECT max(updated_at) FROM entities")
+        .fetch_one(store.pool())
+        .await
+        .expect("max");
+    assert!(newest < (t0() + chrono::Duration::days(1)).timestamp_millis());
+    let with_state = picks
+        .iter()
+        .filter(|&&(_, from)| first.events[from].state.is_some())
+        .count();
+    assert!(with_state >= 2, "the picks carry states");
+    assert!(
+        r.entities_refused >= with_state as u64,
+        "refused: {}",
+        r.entities_refused
+    );
+    store.close().await;
+}
+
 /// Into an empty file, the state kept for each entity is the batch's last one for it
 /// (synthetic update times grow with the sequence).
 async fn check_last_states(store: &Store, batch: &WriteBatch) {
