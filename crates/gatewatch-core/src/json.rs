@@ -59,9 +59,13 @@ pub(crate) fn parse_fast(text: &str) -> Option<Value> {
             p.skip_ws();
             p.i == p.b.len()
         };
-        // Whatever was left on the stacks after a bail-out is dropped here.
+        // Whatever was left on the stacks after a bail-out is dropped here, and the memory
+        // of one huge frame is not kept.
         scratch.members.clear();
         scratch.items.clear();
+        if scratch.members.capacity() > 4096 || scratch.items.capacity() > 4096 {
+            *scratch = Scratch::default();
+        }
         if done {
             v
         } else {
