@@ -16,6 +16,16 @@ fn t0() -> chrono::DateTime<Utc> {
 }
 
 /// The WAL's current length in pages, as SQLite reports it.
+/// The event row `id` exists and holds the stored form of `dedupe_key`.
+async fn assert_row_holds(store: &Store, id: i64, dedupe_key: &str) {
+    let (key,): (Vec<u8>,) = sqlx::query_as("SELECT dedupe_key FROM events WHERE id = ?")
+        .bind(id)
+        .fetch_one(store.pool())
+        .await
+        .expect("the reported row exists");
+    assert_eq!(key, stored_key(dedupe_key));
+}
+
 async fn wal_pages(store: &Store) -> i64 {
     // PASSIVE with nothing to do still reports the log's length; it checkpoints what it
     // can, which doesn't change the length.
@@ -57,13 +67,7 @@ async fn reported_ids_are_the_stored_rows_and_duplicates_are_not_stored() {
                 EventOutcome::Inserted { id } => {
                     assert!(*id > prev, "ids grow in batch order");
                     prev = *id;
-                    let (key,): (Vec<u8>,) =
-                        sqlx::query_as("SELECT dedupe_key FROM events WHERE id = ?")
-                            .bind(id)
-                            .fetch_one(store.pool())
-                            .await
-                            .expect("the reported row exists");
-                    assert_eq!(key, stored_key(&be.event.dedupe_key));
+                    assert_row_holds(&store, *id, &be.event.dedupe_key).await;
                 }
                 EventOutcome::Duplicate => {}
             }
@@ -132,13 +136,7 @@ async fn redeliveries_between_new_events_are_skipped_and_their_states_refused() 
                 assert!(!redelivered, "a redelivery was reported inserted");
                 assert!(*id > prev, "ids grow in batch order");
                 prev = *id;
-                let (key,): (Vec<u8>,) =
-                    sqlx::query_as("SELECT dedupe_key FROM events WHERE id = ?")
-                        .bind(id)
-                        .fetch_one(store.pool())
-                        .await
-                        .expect("the reported row exists");
-                assert_eq!(key, stored_key(&be.event.dedupe_key));
+                assert_row_holds(&store, *id, &be.event.dedupe_key).await;
             }
             EventOutcome::Duplicate => assert!(redelivered, "a new event was reported a duplicate"),
         }
