@@ -94,9 +94,9 @@ pub struct Store {
     /// connection writes: when writes took any pooled connection, each batch began by
     /// discarding a stale cache and re-reading the index and entity pages it touched.
     writer: std::sync::Arc<tokio::sync::Mutex<Option<PoolConnection<Sqlite>>>>,
-    /// The log still holds dedupe keys stored as text (written before they were stored as
-    /// hashes, see [`stored_key`]): a new event's key is looked up both ways.
-    text_keys: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    /// The log still holds dedupe keys of an older form (written before they had their
+    /// time prefix, see [`stored_key`]): a new event's key is also looked up in those forms.
+    legacy_keys: std::sync::Arc<std::sync::atomic::AtomicBool>,
     /// The background checkpointer of a file database (`None` in memory); it stops when the
     /// last clone is dropped or [`Store::close`] is called.
     checkpoint: Option<std::sync::Arc<checkpoint::Checkpointer>>,
@@ -155,10 +155,10 @@ impl Store {
         let store = Store {
             pool,
             writer: std::sync::Arc::new(tokio::sync::Mutex::new(Some(writer))),
-            text_keys: Default::default(),
+            legacy_keys: Default::default(),
             checkpoint: Some(std::sync::Arc::new(checkpoint)),
         };
-        store.refresh_text_keys().await?;
+        store.refresh_legacy_keys().await?;
         Ok(store)
     }
 
@@ -176,20 +176,23 @@ impl Store {
         Ok(Store {
             writer: Default::default(),
             pool,
-            text_keys: Default::default(),
+            legacy_keys: Default::default(),
             checkpoint: None,
         })
     }
 
-    /// Whether any dedupe key is still stored as text (a file from before keys were stored
-    /// as hashes); a range of the UNIQUE index, since every TEXT sorts before every BLOB.
-    pub(crate) async fn refresh_text_keys(&self) -> Result<(), StoreError> {
+    /// Whether the log still holds a dedupe key of an older form: the fifth migration
+    /// recorded the last event id written before the time prefix (`store_meta`
+    /// `legacy_keys_through`; 0 in a file created since), and retention removes the oldest
+    /// ids first, so one seek of the rowid answers it.
+    pub(crate) async fn refresh_legacy_keys(&self) -> Result<(), StoreError> {
         let (any,): (bool,) = sqlx::query_as(
-            "SELECT EXISTS (SELECT 1 FROM events WHERE dedupe_key >= '' AND dedupe_key < x'')",
+            "SELECT EXISTS (SELECT 1 FROM events WHERE id <= (SELECT value FROM store_meta \
+             WHERE name = 'legacy_keys_through'))",
         )
         .fetch_one(&self.pool)
         .await?;
-        self.text_keys
+        self.legacy_keys
             .store(any, std::sync::atomic::Ordering::Relaxed);
         Ok(())
     }

@@ -81,8 +81,8 @@ impl Store {
                 }
             }
         }
-        if self.text_keys.load(std::sync::atomic::Ordering::Relaxed) {
-            self.refresh_text_keys().await?;
+        if self.legacy_keys.load(std::sync::atomic::Ordering::Relaxed) {
+            self.refresh_legacy_keys().await?;
         }
         Ok(report)
     }

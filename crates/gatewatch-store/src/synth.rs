@@ -140,6 +140,19 @@ impl Synth {
         format!("id:{}", self.external_id(seq))
     }
 
+    /// When event `seq` says it was created: its receive time (`t0` + `seq` ms) moved by
+    /// one of five clock skews (0, −3 s, +1.5 s, −40 s, +7 s: gateways' clocks disagree)
+    /// and up to 500 ms of reordering. The log's dedupe keys start with this time
+    /// ([`crate::stored_key`]), so the bench must not hand them over in perfect order. A
+    /// function of `seq` alone, so a test can recompute it.
+    pub fn created_at(&self, seq: u64) -> DateTime<Utc> {
+        const SKEW_MS: [i64; 5] = [0, -3_000, 1_500, -40_000, 7_000];
+        let r = splitmix64(seq ^ 0x5bd1_e995);
+        let skew = SKEW_MS[(r % 5) as usize];
+        let jitter = ((r >> 8) % 500) as i64;
+        self.t0 + Duration::milliseconds(seq as i64 + skew + jitter)
+    }
+
     /// The event id of event `seq`: the run, then random-looking hex like the gateways' own
     /// ids (`evt_f4f2b94646c871c7d8d438dc`), so the unique dedupe-key index takes the random
     /// inserts it takes in production, not appends. A bijection of `seq`, so ids stay unique
@@ -172,7 +185,7 @@ impl Synth {
     pub fn next_event(&mut self) -> BatchEvent {
         let seq = self.seq;
         self.seq += 1;
-        let at = self.t0 + Duration::milliseconds(seq as i64);
+        let at = self.created_at(seq);
         let ext = self.external_id(seq);
         let n = self.rng.random_range(0..self.entities_per_kind);
         let which = self.rng.random_range(0..100u32);
@@ -300,6 +313,8 @@ impl Synth {
         }
         let entity = (!id.is_empty()).then(|| EntityRef::new(kind, id));
         let mut e = event(gateway, conn, &event_type, Some(&ext), entity, at, payload);
+        // Received in sequence; created by the gateways' clocks (see `created_at`).
+        e.received_at = self.t0 + Duration::milliseconds(seq as i64);
         if gateway != GatewayKind::DimesPartner {
             e.external_id = None; // only Dimes carries event ids; the key stays unique
         }

@@ -6,6 +6,7 @@ use std::future::Future;
 use std::sync::atomic::Ordering;
 use std::task::Poll;
 
+use chrono::{DateTime, Utc};
 use gatewatch_core::redact;
 use gatewatch_core::reduce::{Applied, EntityState};
 use gatewatch_core::{EntityKind, Event, Frame};
@@ -81,14 +82,32 @@ pub(crate) fn payload_text(v: &Value) -> Result<String, StoreError> {
     Ok(serde_json::to_string(&v)?)
 }
 
-/// How the log stores an event's dedupe key: its 128-bit xxh3 hash, big-endian, as a BLOB
-/// in the `dedupe_key` column (TEXT affinity keeps a BLOB a BLOB; the UNIQUE index compares
-/// bytes). The text keys were ~30 bytes each, inserted at random places of the log's
-/// largest index: at 1,000,000 events its pages no longer fitted the cache and the inserts
-/// read them back (docs/store.md). Two different keys share a hash with probability
-/// ~n²/2¹²⁹ — nil for any log this size — where a 64-bit hash would need collision
-/// handling.
-pub fn stored_key(dedupe_key: &str) -> [u8; 16] {
+/// How the log stores an event's dedupe key (a BLOB in the `dedupe_key` column; TEXT
+/// affinity keeps a BLOB a BLOB and the UNIQUE index compares bytes): 8 bytes of the time
+/// the event says it was created (milliseconds, big-endian, sign bit flipped so the bytes
+/// sort as the times do; zeros when it gives none), then the 128-bit xxh3 hash of the key.
+///
+/// Why the time first: the UNIQUE index is the log's largest, and hashes alone put every
+/// insert on a random page of it — at 1,000,000 events a batch of 10,000 rewrote most of
+/// its leaves (~2 KiB written per event, twice with the checkpoint). With the time first,
+/// new keys land on the index's newest pages, where the other indexes already write. It
+/// changes nothing about what is a duplicate: the time is part of the event. A key without
+/// an event id hashes the payload, which holds the time; with one (Dimes `evt_…`), the
+/// gateway redelivers *the same event*, `created_at` ("when the event was emitted")
+/// included. Two different keys collide only with the same millisecond and the same 128-bit
+/// hash. Older forms (the 16-byte hash alone, text before that) are still matched while the
+/// log holds any (see `Store::legacy_keys`).
+pub fn stored_key(dedupe_key: &str, created_at: Option<DateTime<Utc>>) -> [u8; 24] {
+    let time = created_at.map_or(0, |t| (ms(t) as u64) ^ (1 << 63));
+    let mut key = [0u8; 24];
+    key[..8].copy_from_slice(&time.to_be_bytes());
+    key[8..].copy_from_slice(&legacy_hash_key(dedupe_key));
+    key
+}
+
+/// The form keys were stored in from 2026-12-01 until the time prefix: the 128-bit xxh3
+/// hash alone. Still looked up while older rows hold it.
+pub(crate) fn legacy_hash_key(dedupe_key: &str) -> [u8; 16] {
     xxhash_rust::xxh3::xxh3_128(dedupe_key.as_bytes()).to_be_bytes()
 }
 
@@ -154,14 +173,15 @@ impl Store {
         let mut conn = self.write_conn().await?;
         let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
 
-        // Duplicates of events already in the log. A file from before keys were hashed may
-        // still hold text keys, which the UNIQUE index can't match against a hash: there,
-        // look every key up first (an indexed lookup each, both spellings), as before.
+        // Duplicates of events already in the log. A file from before keys had their time
+        // prefix may still hold older forms (a hash alone, or text), which the UNIQUE index
+        // can't match against today's: there, look every key up first (an indexed lookup
+        // each, both older spellings), as before.
         // Otherwise the insert itself finds them (`OR IGNORE` on the UNIQUE key, below):
         // the look-up was a second seek into the log's largest index for every event and
         // 16 bytes bound per event, to find what is almost never there.
         let mut seen: HashSet<&str> = HashSet::new();
-        if self.text_keys.load(Ordering::Relaxed) {
+        if self.legacy_keys.load(Ordering::Relaxed) {
             self.legacy_lookup(&mut tx, batch, &mut payloads, &mut seen)
                 .await?;
         }
@@ -208,7 +228,7 @@ impl Store {
                 let be = &batch.events[i];
                 let e = &be.event;
                 b.push_bind(id)
-                    .push_bind(stored_key(&e.dedupe_key).to_vec())
+                    .push_bind(stored_key(&e.dedupe_key, e.created_at).to_vec())
                     .push_bind(e.connection.as_str())
                     .push_bind(e.gateway.as_str())
                     .push_bind(e.event_type.as_str())
@@ -324,8 +344,8 @@ impl Store {
         Ok(report)
     }
 
-    /// Files that still hold text dedupe keys: look each of the batch's keys up, as its
-    /// hash and as its text, and add the ones the log holds to `seen`. Payloads are
+    /// Files that still hold dedupe keys of an older form: look each of the batch's keys
+    /// up as its bare hash and as its text, and add the ones the log holds to `seen`. Payloads are
     /// serialized while SQLite runs the look-ups.
     async fn legacy_lookup<'b>(
         &self,
@@ -337,7 +357,12 @@ impl Store {
         let mut keys: Vec<([u8; 16], &str)> = batch
             .events
             .iter()
-            .map(|e| (stored_key(&e.event.dedupe_key), e.event.dedupe_key.as_str()))
+            .map(|e| {
+                (
+                    legacy_hash_key(&e.event.dedupe_key),
+                    e.event.dedupe_key.as_str(),
+                )
+            })
             .collect();
         keys.sort_unstable();
         keys.dedup();

@@ -88,7 +88,7 @@ async fn sigkill_at_random_points_loses_nothing_committed() {
             "run {run}"
         );
         let synth = Synth::new(0, &format!("r{run}"), t0);
-        // Keys are stored as their hashes (`stored_key`).
+        // Keys are stored as their creation time and hash (`stored_key`).
         let keys: Vec<(Vec<u8>,)> = sqlx::query_as("SELECT dedupe_key FROM events")
             .fetch_all(store.pool())
             .await
@@ -96,7 +96,7 @@ async fn sigkill_at_random_points_loses_nothing_committed() {
         let keys: HashSet<Vec<u8>> = keys.into_iter().map(|(k,)| k).collect();
         for seq in 0..=upto {
             assert!(
-                keys.contains(&stored_key(&synth.dedupe_key(seq))[..]),
+                keys.contains(&stored_key(&synth.dedupe_key(seq), Some(synth.created_at(seq)))[..]),
                 "run {run}: committed event {seq} missing"
             );
         }

@@ -16,14 +16,14 @@ fn t0() -> chrono::DateTime<Utc> {
 }
 
 /// The WAL's current length in pages, as SQLite reports it.
-/// The event row `id` exists and holds the stored form of `dedupe_key`.
-async fn assert_row_holds(store: &Store, id: i64, dedupe_key: &str) {
+/// The event row `id` exists and holds the stored form of `event`'s dedupe key.
+async fn assert_row_holds(store: &Store, id: i64, event: &gatewatch_core::Event) {
     let (key,): (Vec<u8>,) = sqlx::query_as("SELECT dedupe_key FROM events WHERE id = ?")
         .bind(id)
         .fetch_one(store.pool())
         .await
         .expect("the reported row exists");
-    assert_eq!(key, stored_key(dedupe_key));
+    assert_eq!(key, stored_key(&event.dedupe_key, event.created_at));
 }
 
 async fn wal_pages(store: &Store) -> i64 {
@@ -67,7 +67,7 @@ async fn reported_ids_are_the_stored_rows_and_duplicates_are_not_stored() {
                 EventOutcome::Inserted { id } => {
                     assert!(*id > prev, "ids grow in batch order");
                     prev = *id;
-                    assert_row_holds(&store, *id, &be.event.dedupe_key).await;
+                    assert_row_holds(&store, *id, &be.event).await;
                 }
                 EventOutcome::Duplicate => {}
             }
@@ -136,7 +136,7 @@ async fn redeliveries_between_new_events_are_skipped_and_their_states_refused() 
                 assert!(!redelivered, "a redelivery was reported inserted");
                 assert!(*id > prev, "ids grow in batch order");
                 prev = *id;
-                assert_row_holds(&store, *id, &be.event.dedupe_key).await;
+                assert_row_holds(&store, *id, &be.event).await;
             }
             EventOutcome::Duplicate => assert!(redelivered, "a new event was reported a duplicate"),
         }

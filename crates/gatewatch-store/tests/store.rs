@@ -5,7 +5,7 @@ use gatewatch_core::reduce::{Applied, EntityState};
 use gatewatch_core::{ConnectionId, EntityKind, EntityRef, Event, GatewayKind, Severity};
 use gatewatch_store::model::{AlertRow, ConnectionRow, EventOutcome, WriteBatch};
 use gatewatch_store::synth::{event, state};
-use gatewatch_store::{EventFilter, PositionFilter, Retention, Store, StoreOptions};
+use gatewatch_store::{stored_key, EventFilter, PositionFilter, Retention, Store, StoreOptions};
 use serde_json::{json, Value};
 
 fn t(secs: i64) -> DateTime<Utc> {
@@ -1103,55 +1103,99 @@ async fn at_risk_rows_match_the_positions_view() {
     store.close().await;
 }
 
-/// Keys are stored as their 16-byte hashes; a file written before that holds text keys,
-/// and a redelivery of one of those events is still a duplicate (both forms are looked up
-/// while any text key is left).
+/// Keys are stored as their creation time and hash (24 bytes); a file written before holds
+/// the bare 16-byte hash, or text before that. The fifth migration records the last event
+/// id of such a file, and a redelivery of one of those events is still a duplicate (the
+/// older forms are looked up while any of those rows is left).
 #[tokio::test]
-async fn dedupe_keys_stored_as_hashes_still_match_older_text_keys() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("g.db");
-    let old = dimes("evt_old", "position.opened", "p1", 1, json!({"id": "p1"}));
-    {
+async fn dedupe_keys_with_a_time_prefix_still_match_older_forms() {
+    for (old_form, bare_hash) in [("text", false), ("a bare hash", true)] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("g.db");
+        let old = dimes("evt_old", "position.opened", "p1", 1, json!({"id": "p1"}));
+        {
+            let store = Store::open(&path, StoreOptions::default())
+                .await
+                .expect("open");
+            store
+                .write_batch(&one(old.clone(), Some("open"), false))
+                .await
+                .expect("w");
+            let (kind, key): (String, Vec<u8>) =
+                sqlx::query_as("SELECT typeof(dedupe_key), dedupe_key FROM events")
+                    .fetch_one(store.pool())
+                    .await
+                    .expect("q");
+            assert_eq!(kind, "blob");
+            assert_eq!(
+                key,
+                stored_key(&old.dedupe_key, old.created_at),
+                "time, then hash"
+            );
+            let (through,): (i64,) =
+                sqlx::query_as("SELECT value FROM store_meta WHERE name = 'legacy_keys_through'")
+                    .fetch_one(store.pool())
+                    .await
+                    .expect("marker");
+            assert_eq!(through, 0, "a new file has no older keys");
+            // What an older version wrote, and what the migration records for its file.
+            let q = sqlx::query("UPDATE events SET dedupe_key = ?");
+            let q = if bare_hash {
+                q.bind(key[8..].to_vec())
+            } else {
+                q.bind(old.dedupe_key.clone())
+            };
+            q.execute(store.pool()).await.expect("older form");
+            sqlx::query(
+                "UPDATE store_meta SET value = (SELECT max(id) FROM events) \
+                 WHERE name = 'legacy_keys_through'",
+            )
+            .execute(store.pool())
+            .await
+            .expect("marker");
+            store.close().await;
+        }
         let store = Store::open(&path, StoreOptions::default())
             .await
-            .expect("open");
-        store
+            .expect("reopen");
+        let r = store
             .write_batch(&one(old.clone(), Some("open"), false))
             .await
             .expect("w");
-        let (kind, len): (String, i64) =
-            sqlx::query_as("SELECT typeof(dedupe_key), length(dedupe_key) FROM events")
-                .fetch_one(store.pool())
-                .await
-                .expect("q");
-        assert_eq!((kind.as_str(), len), ("blob", 16), "stored as a hash");
-        // What an older version wrote: the key as text.
-        sqlx::query("UPDATE events SET dedupe_key = ?")
-            .bind(&old.dedupe_key)
-            .execute(store.pool())
+        assert_eq!(
+            (r.inserted, r.duplicates),
+            (0, 1),
+            "matched the key stored as {old_form}"
+        );
+        let new = dimes("evt_new", "position.opened", "p2", 2, json!({"id": "p2"}));
+        let r = store
+            .write_batch(&one(new.clone(), Some("open"), false))
             .await
-            .expect("to text");
+            .expect("w");
+        assert_eq!((r.inserted, r.duplicates), (1, 0));
+        let r = store
+            .write_batch(&one(new, Some("open"), false))
+            .await
+            .expect("w");
+        assert_eq!((r.inserted, r.duplicates), (0, 1), "matched the new key");
+        assert_eq!(store.event_count().await.expect("count"), 2);
         store.close().await;
     }
-    let store = Store::open(&path, StoreOptions::default())
-        .await
-        .expect("reopen");
-    let r = store
-        .write_batch(&one(old.clone(), Some("open"), false))
-        .await
-        .expect("w");
-    assert_eq!((r.inserted, r.duplicates), (0, 1), "matched the text key");
-    let new = dimes("evt_new", "position.opened", "p2", 2, json!({"id": "p2"}));
-    let r = store
-        .write_batch(&one(new.clone(), Some("open"), false))
-        .await
-        .expect("w");
-    assert_eq!((r.inserted, r.duplicates), (1, 0));
-    let r = store
-        .write_batch(&one(new, Some("open"), false))
-        .await
-        .expect("w");
-    assert_eq!((r.inserted, r.duplicates), (0, 1), "matched the hash");
-    assert_eq!(store.event_count().await.expect("count"), 2);
-    store.close().await;
+}
+
+/// Keys sort by the time the events say they were created, whatever their hashes: new
+/// keys go to the UNIQUE index's newest pages.
+#[test]
+fn stored_keys_sort_by_creation_time_first() {
+    let at = |ms: i64| Utc.timestamp_millis_opt(ms).single();
+    let keys = [
+        stored_key("id:zzz", None),
+        stored_key("id:b", at(-5)),
+        stored_key("id:a", at(0)),
+        stored_key("id:c", at(1_733_000_000_000)),
+        stored_key("id:a", at(1_733_000_000_001)),
+    ];
+    assert!(keys.windows(2).all(|w| w[0] < w[1]), "{keys:?}");
+    assert_ne!(stored_key("id:a", at(7)), stored_key("id:b", at(7)));
+    assert_eq!(stored_key("id:a", at(7)), stored_key("id:a", at(7)));
 }
