@@ -2,7 +2,9 @@
 //!
 //! `cargo bench -p gatewatch-store --bench store` (release build). Environment:
 //! `GATEWATCH_BENCH_EVENTS` (default 1,000,000), `GATEWATCH_BENCH_BATCH` (default 10,000, the
-//! engine writer's `MAX_BATCH`), `GATEWATCH_BENCH_PAYLOAD=uniform` (payloads of 300–1500
+//! engine writer's `MAX_BATCH`), `GATEWATCH_BENCH_WINDOW` (batches per transaction, default
+//! 5: what the engine's writer puts in one `Store::write_window` under a flood; 1 = one
+//! `write_batch` per batch), `GATEWATCH_BENCH_PAYLOAD=uniform` (payloads of 300–1500
 //! bytes whatever the kind, instead of the simulator's sizes per kind),
 //! `GATEWATCH_BENCH_DIR` (default: a temporary directory, removed afterwards),
 //! `GATEWATCH_BENCH_ENTITIES` (distinct ids per entity kind, default 10,000: most events
@@ -29,6 +31,15 @@ fn env_usize(name: &str, default: usize) -> usize {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
+}
+
+/// A window's batches after its first, made before the clock starts.
+struct Queue(std::collections::VecDeque<gatewatch_store::model::WriteBatch>);
+
+impl gatewatch_store::BatchSource for Queue {
+    async fn next_batch(&mut self) -> Option<gatewatch_store::model::WriteBatch> {
+        self.0.pop_front()
+    }
 }
 
 struct Stats {
@@ -118,6 +129,7 @@ async fn main() -> anyhow::Result<()> {
     // The engine's writer closes a batch at this many events (under load; at a trickle, after
     // 100 ms).
     let batch_size = env_usize("GATEWATCH_BENCH_BATCH", 10_000).max(1);
+    let window = env_usize("GATEWATCH_BENCH_WINDOW", 5).max(1);
     let tmp = tempfile::tempdir()?;
     let dir = std::env::var("GATEWATCH_BENCH_DIR")
         .map(std::path::PathBuf::from)
@@ -151,17 +163,28 @@ async fn main() -> anyhow::Result<()> {
     let mut synth_cpu = Duration::ZERO;
     let wall = Instant::now();
     while written < total {
-        let n = batch_size.min(total - written);
+        // One window: its batches made first (not timed), then written as the engine's
+        // writer writes them under a flood.
         let made = cpu_time();
-        let batch = synth.batch(n, 0);
-        bytes += batch
-            .events
-            .iter()
-            .map(|e| e.event.payload.to_string().len())
-            .sum::<usize>();
+        let mut batches = std::collections::VecDeque::new();
+        let mut n = 0;
+        while batches.len() < window && written + n < total {
+            let b = synth.batch(batch_size.min(total - written - n), 0);
+            n += b.events.len();
+            bytes += b
+                .events
+                .iter()
+                .map(|e| e.event.payload.to_string().len())
+                .sum::<usize>();
+            batches.push_back(b);
+        }
         synth_cpu += cpu_time().saturating_sub(made);
+        let Some(first) = batches.pop_front() else {
+            break;
+        };
+        let mut more = Queue(batches);
         let start = Instant::now();
-        let report = store.write_batch(&batch).await?;
+        let report = store.write_window(&first, &mut more).await?;
         let took = start.elapsed();
         write_time += took;
         batch_times.push(took);
@@ -179,7 +202,7 @@ async fn main() -> anyhow::Result<()> {
     let db_size = std::fs::metadata(&path)?.len();
     println!("## gatewatch-store benchmark\n");
     println!(
-        "{total} events, batch {batch_size}, {} ids per entity kind, average payload {} bytes, \
+        "{total} events, batch {batch_size}, {window} batches per transaction, {} ids per entity kind, average payload {} bytes, \
          db file {:.0} MiB\n",
         synth.entities_per_kind,
         bytes / total.max(1),
@@ -211,7 +234,7 @@ async fn main() -> anyhow::Result<()> {
         println!("| CPU per event, {name} | {us:.1} us{note} |");
     }
     println!(
-        "| batch commit p50 / p99 / max | {} / {} / {} ms |",
+        "| transaction (window) p50 / p99 / max | {} / {} / {} ms |",
         ms(b.p50),
         ms(b.p99),
         ms(b.max)

@@ -46,7 +46,7 @@ pub use model::{
     AlertRow, BatchEvent, BatchReport, ConnectionRow, EventFilter, EventOutcome, EventRow,
     PositionFilter, PruneReport, ReconcileReport, Retention, StoreOptions, WriteBatch,
 };
-pub use write::stored_key;
+pub use write::{stored_key, BatchSource};
 
 /// A connection to write on (see [`Store::write_conn`]).
 pub(crate) enum WriteConn<'a> {

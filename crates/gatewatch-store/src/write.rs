@@ -8,7 +8,7 @@ use std::task::Poll;
 
 use chrono::{DateTime, Utc};
 use gatewatch_core::redact;
-use gatewatch_core::reduce::{Applied, EntityState};
+use gatewatch_core::reduce::{Applied, EntityKey, EntityState};
 use gatewatch_core::{EntityKind, Event, Frame};
 use serde_json::Value;
 use sqlx::Connection as _;
@@ -108,7 +108,13 @@ pub fn stored_key(dedupe_key: &str, created_at: Option<DateTime<Utc>>) -> [u8; 2
 /// The form keys were stored in from 2026-12-01 until the time prefix: the 128-bit xxh3
 /// hash alone. Still looked up while older rows hold it.
 pub(crate) fn legacy_hash_key(dedupe_key: &str) -> [u8; 16] {
-    xxhash_rust::xxh3::xxh3_128(dedupe_key.as_bytes()).to_be_bytes()
+    key_hash(dedupe_key).to_be_bytes()
+}
+
+/// What a window remembers of each dedupe key it has seen: the 128-bit xxh3 hash (two keys
+/// share one with probability ~n²/2¹²⁹), so the batches holding the keys can go.
+fn key_hash(dedupe_key: &str) -> u128 {
+    xxhash_rust::xxh3::xxh3_128(dedupe_key.as_bytes())
 }
 
 /// Run a statement on the connection's worker thread while this thread does `prep`.
@@ -147,24 +153,69 @@ impl Payloads<'_> {
     }
 }
 
+/// Where the batches after the first of a [`Store::write_window`] come from.
+pub trait BatchSource {
+    /// The next batch to add to the open transaction, or `None` to commit what it holds.
+    fn next_batch(&mut self) -> impl Future<Output = Option<WriteBatch>> + Send;
+}
+
+/// A window of one batch ([`Store::write_batch`]).
+struct NoMore;
+
+impl BatchSource for NoMore {
+    async fn next_batch(&mut self) -> Option<WriteBatch> {
+        None
+    }
+}
+
+/// The entity states a window will write: the last one per entity (a later state of the
+/// same entity supersedes an earlier one, as the reducer produced them in order), with the
+/// event row that carried it. The first batch's are borrowed; later batches' are moved in,
+/// so their batches can go.
+type Finals<'a> = HashMap<EntityKey, (Cow<'a, EntityState>, Option<i64>)>;
+
+impl BatchReport {
+    /// Add a later batch's report of the same window.
+    fn absorb(&mut self, other: BatchReport) {
+        self.outcomes.extend(other.outcomes);
+        self.inserted += other.inserted;
+        self.duplicates += other.duplicates;
+        self.entities_written += other.entities_written;
+        self.entities_refused += other.entities_refused;
+        self.frames += other.frames;
+        self.alerts += other.alerts;
+        self.last_event_id = other.last_event_id.or(self.last_event_id);
+    }
+}
+
 impl Store {
     /// Write one batch in ONE transaction: events (a dedupe key already stored makes the
     /// event a duplicate: counted, not stored), the entity states of the events that were
     /// stored (guarded: a state never replaces a newer or terminal one), candles and mempool
     /// stats carried by events, frames, alerts and connection rows. All or nothing.
     pub async fn write_batch(&self, batch: &WriteBatch) -> Result<BatchReport, StoreError> {
-        let mut report = BatchReport::default();
-        if batch.is_empty() {
-            return Ok(report);
-        }
-        // Payloads are serialized while SQLite runs earlier statements (duplicates too:
-        // cheaper than skipping them, and they are rare). The first statement's rows first.
-        let mut payloads = Payloads {
-            batch,
-            text: Vec::with_capacity(batch.events.len()),
-        };
-        payloads.fill_to(TIERS[0])?;
+        self.write_window(batch, &mut NoMore).await
+    }
 
+    /// Write `first` and then every batch `more` hands over, in ONE transaction, until it
+    /// hands over none; the report covers them all, outcomes in order. The result is
+    /// exactly that of [`Store::write_batch`] of one batch holding all their events, frames,
+    /// alerts and connection rows in order (a test holds it to that), but the batches need
+    /// not be in memory together. Each batch's events,
+    /// frames, alerts and connection rows are written as it comes (and the batch dropped);
+    /// the entity states wait for the commit, the last one per entity only. Under a flood
+    /// this is what keeps the cost per event down (a transaction writes each page it
+    /// dirtied once, and an entity updated in several batches is written once) without
+    /// holding a big batch in memory. All or nothing: an error rolls everything back.
+    pub async fn write_window<S: BatchSource + Send>(
+        &self,
+        first: &WriteBatch,
+        more: &mut S,
+    ) -> Result<BatchReport, StoreError> {
+        if first.is_empty() {
+            // Nothing opens a window; a source is never asked for more.
+            return Ok(BatchReport::default());
+        }
         if let Some(c) = self.checkpoint.as_deref().filter(|c| c.over_limit()) {
             c.restart(&self.pool).await;
         }
@@ -173,6 +224,62 @@ impl Store {
         let mut conn = self.write_conn().await?;
         let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
 
+        let mut finals: Finals<'_> = HashMap::new();
+        let mut seen = HashSet::with_capacity(first.events.len());
+        let (mut report, last) = self.append(&mut tx, first, &mut seen).await?;
+        for (i, event_id) in last {
+            if let Some(state) = &first.events[i].state {
+                finals.insert(state.key.clone(), (Cow::Borrowed(state), event_id));
+            }
+        }
+        while let Some(mut batch) = more.next_batch().await {
+            let (r, last) = self.append(&mut tx, &batch, &mut seen).await?;
+            report.absorb(r);
+            for (i, event_id) in last {
+                if let Some(state) = batch.events[i].state.take() {
+                    finals.insert(state.key.clone(), (Cow::Owned(state), event_id));
+                }
+            }
+        }
+        // In the order the events were stored, so a window writes the same statements
+        // whatever the hash map's order.
+        let mut states: Vec<(&EntityState, Option<i64>)> =
+            finals.values().map(|(s, id)| (s.as_ref(), *id)).collect();
+        states.sort_unstable_by_key(|&(_, id)| id);
+        let written = upsert_entities(&mut tx, &states).await?;
+        report.entities_written += written;
+        report.entities_refused += states.len() as u64 - written;
+        tx.commit().await?;
+        if let Some(c) = &self.checkpoint {
+            c.committed();
+        }
+        Ok(report)
+    }
+
+    /// Everything of one batch but its entity states, inside the open transaction: the
+    /// events, the intent status history, candles and mempool stats, frames, alerts and
+    /// connection rows. `seen` holds [`key_hash`] of every dedupe key of the window known to
+    /// be stored already (in this transaction or, in a file with older key forms, before);
+    /// an event whose key is there is a duplicate without being inserted. Returns its report (entity counts: only states refused because
+    /// their event was a duplicate) and, per entity, the index of the batch's last event
+    /// carrying a state of it, with that event's row id.
+    async fn append(
+        &self,
+        tx: &mut SqliteConnection,
+        batch: &WriteBatch,
+        seen: &mut HashSet<u128>,
+    ) -> Result<(BatchReport, Vec<(usize, Option<i64>)>), StoreError> {
+        let mut report = BatchReport::default();
+        if batch.is_empty() {
+            return Ok((report, Vec::new()));
+        }
+        // Payloads are serialized while SQLite runs earlier statements (duplicates too:
+        // cheaper than skipping them, and they are rare). The first statement's rows first.
+        let mut payloads = Payloads {
+            batch,
+            text: Vec::with_capacity(batch.events.len()),
+        };
+        payloads.fill_to(TIERS[0])?;
         // Duplicates of events already in the log. A file from before keys had their time
         // prefix may still hold older forms (a hash alone, or text), which the UNIQUE index
         // can't match against today's: there, look every key up first (an indexed lookup
@@ -180,10 +287,8 @@ impl Store {
         // Otherwise the insert itself finds them (`OR IGNORE` on the UNIQUE key, below):
         // the look-up was a second seek into the log's largest index for every event and
         // 16 bytes bound per event, to find what is almost never there.
-        let mut seen: HashSet<&str> = HashSet::new();
         if self.legacy_keys.load(Ordering::Relaxed) {
-            self.legacy_lookup(&mut tx, batch, &mut payloads, &mut seen)
-                .await?;
+            self.legacy_lookup(tx, batch, &mut payloads, seen).await?;
         }
 
         // Candidates in batch order: the first event with a key not known to be stored gets
@@ -197,7 +302,7 @@ impl Store {
         let mut event_ids: Vec<Option<i64>> = Vec::with_capacity(batch.events.len());
         let mut new_events: Vec<(i64, usize)> = Vec::with_capacity(batch.events.len());
         for (i, be) in batch.events.iter().enumerate() {
-            if seen.insert(be.event.dedupe_key.as_str()) {
+            if seen.insert(key_hash(&be.event.dedupe_key)) {
                 next_id += 1;
                 event_ids.push(Some(next_id));
                 new_events.push((next_id, i));
@@ -303,16 +408,10 @@ impl Store {
             );
             last.insert(key, i);
         }
-        insert_intent_history(&mut tx, &intent_states).await?;
-        let mut finals: Vec<usize> = last.into_values().collect();
+        insert_intent_history(&mut *tx, &intent_states).await?;
+        let mut finals: Vec<(usize, Option<i64>)> =
+            last.into_values().map(|i| (i, event_ids[i])).collect();
         finals.sort_unstable();
-        let states: Vec<(&EntityState, Option<i64>)> = finals
-            .iter()
-            .filter_map(|&i| Some((batch.events[i].state.as_ref()?, event_ids[i])))
-            .collect();
-        let written = upsert_entities(&mut tx, &states).await?;
-        report.entities_written += written;
-        report.entities_refused += states.len() as u64 - written;
 
         // Data carried by events rather than entities.
         for (i, be) in batch.events.iter().enumerate() {
@@ -320,39 +419,35 @@ impl Store {
                 continue;
             };
             match be.event.event_type.as_str() {
-                "historical_data_update" => insert_candles(&mut tx, &be.event).await?,
-                "mempool:stats" => insert_mempool(&mut tx, &be.event, event_id).await?,
+                "historical_data_update" => insert_candles(&mut *tx, &be.event).await?,
+                "mempool:stats" => insert_mempool(&mut *tx, &be.event, event_id).await?,
                 _ => {}
             }
         }
 
         for (start, len) in plan(batch.frames.len(), false) {
-            insert_frames(&mut tx, &batch.frames[start..start + len]).await?;
+            insert_frames(&mut *tx, &batch.frames[start..start + len]).await?;
             report.frames += len as u64;
         }
         for alert in &batch.alerts {
-            upsert_alert(&mut tx, alert).await?;
+            upsert_alert(&mut *tx, alert).await?;
             report.alerts += 1;
         }
         for row in &batch.connections {
-            upsert_connection(&mut tx, row).await?;
+            upsert_connection(&mut *tx, row).await?;
         }
-        tx.commit().await?;
-        if let Some(c) = &self.checkpoint {
-            c.committed();
-        }
-        Ok(report)
+        Ok((report, finals))
     }
 
     /// Files that still hold dedupe keys of an older form: look each of the batch's keys
     /// up as its bare hash and as its text, and add the ones the log holds to `seen`. Payloads are
     /// serialized while SQLite runs the look-ups.
-    async fn legacy_lookup<'b>(
+    async fn legacy_lookup(
         &self,
         tx: &mut SqliteConnection,
-        batch: &'b WriteBatch,
+        batch: &WriteBatch,
         payloads: &mut Payloads<'_>,
-        seen: &mut HashSet<&'b str>,
+        seen: &mut HashSet<u128>,
     ) -> Result<(), StoreError> {
         let mut keys: Vec<([u8; 16], &str)> = batch
             .events
@@ -399,7 +494,7 @@ impl Store {
                         keys.iter().find(|(_, t)| *t == text).map(|(_, t)| *t)
                     });
                 if let Some(key) = hit {
-                    seen.insert(key);
+                    seen.insert(key_hash(key));
                 }
             }
         }

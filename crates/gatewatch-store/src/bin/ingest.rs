@@ -1,8 +1,10 @@
 //! Durability harness: ingests synthetic batches into a store until killed.
 //!
-//! `gatewatch-store-ingest <db> <run>`: run `r<run>` of the synthetic stream. After each
-//! batch commits it prints `committed <run> <upto> <last_event_id>` and flushes: every event
-//! of this run with sequence number `<= upto` is committed. Each batch re-delivers events
+//! `gatewatch-store-ingest <db> <run>`: run `r<run>` of the synthetic stream, written as the
+//! engine writes a flood: windows of [`WINDOW`] batches, each one transaction
+//! ([`Store::write_window`]). After each window commits it prints
+//! `committed <run> <upto> <last_event_id>` and flushes: every event of this run with
+//! sequence number `<= upto` is committed. Each window's first batch re-delivers events
 //! (within the batch, from the previous batch, and the previous run's first events) so the
 //! dedupe key is exercised across batches, runs and crashes. `tests/durability.rs` kills it
 //! with SIGKILL at random points and checks the file.
@@ -12,10 +14,26 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use chrono::{TimeZone, Utc};
+use gatewatch_store::model::WriteBatch;
 use gatewatch_store::synth::Synth;
-use gatewatch_store::{Store, StoreOptions};
+use gatewatch_store::{BatchSource, Store, StoreOptions};
 
 const BATCH: usize = 200;
+/// Batches per transaction.
+const WINDOW: usize = 3;
+
+/// The batches after a window's first: fresh events with duplicates among them.
+struct More<'a> {
+    synth: &'a mut Synth,
+    left: usize,
+}
+
+impl BatchSource for More<'_> {
+    async fn next_batch(&mut self) -> Option<WriteBatch> {
+        self.left = self.left.checked_sub(1)?;
+        Some(self.synth.batch(BATCH, 10))
+    }
+}
 const SEED: u64 = 5;
 
 #[tokio::main(flavor = "current_thread")]
@@ -50,7 +68,11 @@ async fn main() -> anyhow::Result<()> {
         let mut batch = synth.batch(BATCH, 10);
         let last = batch.events.last().cloned();
         batch.events.append(&mut redeliver);
-        let report = store.write_batch(&batch).await?;
+        let mut more = More {
+            synth: &mut synth,
+            left: WINDOW - 1,
+        };
+        let report = store.write_window(&batch, &mut more).await?;
         // Only after the commit returned: this is the promise the test checks.
         writeln!(
             stdout,
