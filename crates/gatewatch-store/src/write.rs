@@ -111,6 +111,50 @@ pub(crate) fn legacy_hash_key(dedupe_key: &str) -> [u8; 16] {
     key_hash(dedupe_key).to_be_bytes()
 }
 
+/// The insert of the new events `new_events[part]` (row id, index in `batch`), their
+/// payloads serialized first (moved into the statement: sqlx would copy borrowed text for
+/// its worker).
+fn events_statement<'q>(
+    batch: &'q WriteBatch,
+    new_events: &[(i64, usize)],
+    part: (usize, usize),
+    payloads: &mut Payloads<'_>,
+) -> Result<QueryBuilder<'q, Sqlite>, StoreError> {
+    let (start, len) = part;
+    payloads.fill_to(new_events[start + len - 1].1 + 1)?;
+    let mut qb: QueryBuilder<'q, Sqlite> = QueryBuilder::new(
+        // OR IGNORE: a row whose dedupe key the log already holds is skipped (found by the
+        // caller). Nothing else can conflict (the ids are past max(id), every NOT NULL value
+        // is always given), and a statement that can't ABORT needs no statement journal (a
+        // copy of every page it touches). Any error still rolls the whole transaction back.
+        "INSERT OR IGNORE INTO events (id, dedupe_key, connection, gateway, event_type, \
+         external_id, entity_kind, entity_id, severity, created_at, received_at, at, \
+         applied, payload) ",
+    );
+    let rows = chunk_rows(new_events, part, false)
+        .map(|&(id, i)| (id, i, std::mem::take(&mut payloads.text[i])))
+        .collect::<Vec<_>>();
+    qb.push_values(rows, |mut b, (id, i, payload)| {
+        let be = &batch.events[i];
+        let e = &be.event;
+        b.push_bind(id)
+            .push_bind(stored_key(&e.dedupe_key, e.created_at).to_vec())
+            .push_bind(e.connection.as_str())
+            .push_bind(e.gateway.as_str())
+            .push_bind(e.event_type.as_str())
+            .push_bind(e.external_id.as_deref())
+            .push_bind(e.entity.as_ref().map(|r| r.kind.as_str()))
+            .push_bind(e.entity.as_ref().map(|r| r.id.as_str()))
+            .push_bind(e.severity.as_str())
+            .push_bind(e.created_at.map(ms))
+            .push_bind(ms(e.received_at))
+            .push_bind(ms(e.effective_time()))
+            .push_bind(be.applied.map(applied_str))
+            .push_bind(payload);
+    });
+    Ok(qb)
+}
+
 /// What a window remembers of each dedupe key it has seen: the 128-bit xxh3 hash (two keys
 /// share one with probability ~n²/2¹²⁹), so the batches holding the keys can go.
 fn key_hash(dedupe_key: &str) -> u128 {
@@ -310,48 +354,24 @@ impl Store {
                 event_ids.push(None);
             }
         }
+        // Each statement runs while the next one is built (its payloads serialized, its
+        // values bound): SQLite and this thread work side by side.
         let parts = plan(new_events.len(), false);
-        for (n, &part) in parts.iter().enumerate() {
-            // This statement's payloads, then (while it runs) the next one's.
-            let last_row = |(start, len): (usize, usize)| new_events[start + len - 1].1 + 1;
-            payloads.fill_to(last_row(part))?;
-            let mut qb: QueryBuilder<'_, Sqlite> = QueryBuilder::new(
-                // OR IGNORE: a row whose dedupe key the log already holds is skipped (found
-                // below). Nothing else can conflict (the ids are past max(id), every NOT
-                // NULL value is always given), and a statement that can't ABORT needs no
-                // statement journal (a copy of every page it touches). Any error still
-                // rolls the whole transaction back.
-                "INSERT OR IGNORE INTO events (id, dedupe_key, connection, gateway, event_type, \
-                 external_id, entity_kind, entity_id, severity, created_at, received_at, at, \
-                 applied, payload) ",
-            );
-            // The payloads move into the statement (sqlx would copy borrowed text for its worker).
-            let rows = chunk_rows(&new_events, part, false)
-                .map(|&(id, i)| (id, i, std::mem::take(&mut payloads.text[i])))
-                .collect::<Vec<_>>();
-            qb.push_values(rows, |mut b, (id, i, payload)| {
-                let be = &batch.events[i];
-                let e = &be.event;
-                b.push_bind(id)
-                    .push_bind(stored_key(&e.dedupe_key, e.created_at).to_vec())
-                    .push_bind(e.connection.as_str())
-                    .push_bind(e.gateway.as_str())
-                    .push_bind(e.event_type.as_str())
-                    .push_bind(e.external_id.as_deref())
-                    .push_bind(e.entity.as_ref().map(|r| r.kind.as_str()))
-                    .push_bind(e.entity.as_ref().map(|r| r.id.as_str()))
-                    .push_bind(e.severity.as_str())
-                    .push_bind(e.created_at.map(ms))
-                    .push_bind(ms(e.received_at))
-                    .push_bind(ms(e.effective_time()))
-                    .push_bind(be.applied.map(applied_str))
-                    .push_bind(payload);
-            });
-            let upto = parts.get(n + 1).map_or(0, |&next| last_row(next));
-            let (done, filled) =
-                overlap(qb.build().execute(&mut *tx), || payloads.fill_to(upto)).await;
+        let mut next = parts
+            .first()
+            .map(|&part| events_statement(batch, &new_events, part, &mut payloads))
+            .transpose()?;
+        for n in 0..parts.len() {
+            let Some(mut qb) = next.take() else { break };
+            let following = parts.get(n + 1).copied();
+            let (done, built) = overlap(qb.build().execute(&mut *tx), || {
+                following
+                    .map(|part| events_statement(batch, &new_events, part, &mut payloads))
+                    .transpose()
+            })
+            .await;
             done?;
-            filled?;
+            next = built?;
         }
         // Which candidates the log already had: their rows were ignored. Usually none, which
         // one count over the batch's own rowid range (appended, so hot) confirms; otherwise
@@ -754,19 +774,24 @@ pub(crate) async fn upsert_entities(
                 .map(move |(start, len)| &rows[start..start + len])
         })
         .collect();
-    let build = |chunk: Option<&&[usize]>| -> Result<Vec<Pending<'_>>, StoreError> {
-        chunk.map_or(Ok(Vec::new()), |rows| {
-            rows.iter().map(|&i| Pending::of(states[i])).collect()
-        })
+    let build = |chunk: Option<&&[usize]>| -> Result<Option<QueryBuilder<'_, Sqlite>>, StoreError> {
+        let Some(rows) = chunk else { return Ok(None) };
+        let rows = rows
+            .iter()
+            .map(|&i| Pending::of(states[i]))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(upsert_statement(rows))
     };
     let mut written = 0;
-    // Each statement runs while the next one's rows are serialized.
-    let mut rows = build(chunks.first())?;
+    // Each statement runs while the next one is built (its rows serialized and projected,
+    // its values bound).
+    let mut next = build(chunks.first())?;
     for n in 0..chunks.len() {
-        let this = std::mem::take(&mut rows);
-        let (done, next) = overlap(upsert_chunk(conn, this), || build(chunks.get(n + 1))).await;
-        written += done?;
-        rows = next?;
+        let Some(mut qb) = next.take() else { break };
+        let (done, built) =
+            overlap(qb.build().execute(&mut *conn), || build(chunks.get(n + 1))).await;
+        written += done?.rows_affected();
+        next = built?;
     }
     // Rare kinds with side tables: one at a time, so each verdict is known.
     for &i in &side {
@@ -783,16 +808,22 @@ pub(crate) async fn upsert_entities(
     Ok(written)
 }
 
-/// One guarded multi-row upsert of rows of one family; returns the rows written. The rows'
-/// own strings (the serialized `data`, the projected columns) move into the statement:
-/// sqlx copies every borrowed string it hands to its worker thread.
+/// One guarded multi-row upsert of rows of one family; returns the rows written.
 async fn upsert_chunk(
     conn: &mut SqliteConnection,
     rows: Vec<Pending<'_>>,
 ) -> Result<u64, StoreError> {
-    let Some(first) = rows.first() else {
+    let Some(mut qb) = upsert_statement(rows) else {
         return Ok(0);
     };
+    Ok(qb.build().execute(&mut *conn).await?.rows_affected())
+}
+
+/// The guarded multi-row upsert of rows of one family (`None` without rows). The rows' own
+/// strings (the serialized `data`, the projected columns) move into the statement: sqlx
+/// copies every borrowed string it hands to its worker thread.
+fn upsert_statement(rows: Vec<Pending<'_>>) -> Option<QueryBuilder<'_, Sqlite>> {
+    let first = rows.first()?;
     let typed_cols = first.typed.columns();
     let mut head = String::from(
         // OR FAIL: no statement journal (see the events insert); the upsert clause still
@@ -848,7 +879,7 @@ async fn upsert_chunk(
          AND (excluded.rank > entities.rank OR (excluded.rank = entities.rank \
               AND excluded.updated_at >= entities.updated_at))",
     );
-    Ok(qb.build().execute(&mut *conn).await?.rows_affected())
+    Some(qb)
 }
 
 /// A notification's row (its own table: shown with its payload as is).
