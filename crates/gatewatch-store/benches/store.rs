@@ -33,15 +33,6 @@ fn env_usize(name: &str, default: usize) -> usize {
         .unwrap_or(default)
 }
 
-/// A window's batches after its first, made before the clock starts.
-struct Queue(std::collections::VecDeque<gatewatch_store::model::WriteBatch>);
-
-impl gatewatch_store::BatchSource for Queue {
-    async fn next_batch(&mut self) -> Option<gatewatch_store::model::WriteBatch> {
-        self.0.pop_front()
-    }
-}
-
 struct Stats {
     p50: Duration,
     p99: Duration,
@@ -182,7 +173,8 @@ async fn main() -> anyhow::Result<()> {
         let Some(first) = batches.pop_front() else {
             break;
         };
-        let mut more = Queue(batches);
+        // The rest of the window, made before the clock starts.
+        let mut more = batches;
         let start = Instant::now();
         let report = store.write_window(&first, &mut more).await?;
         let took = start.elapsed();

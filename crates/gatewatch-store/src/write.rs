@@ -203,6 +203,13 @@ pub trait BatchSource {
     fn next_batch(&mut self) -> impl Future<Output = Option<WriteBatch>> + Send;
 }
 
+/// Batches already made, handed over in order.
+impl BatchSource for std::collections::VecDeque<WriteBatch> {
+    async fn next_batch(&mut self) -> Option<WriteBatch> {
+        self.pop_front()
+    }
+}
+
 /// A window of one batch ([`Store::write_batch`]).
 struct NoMore;
 

@@ -250,15 +250,6 @@ async fn the_wal_stays_bounded_while_ingest_never_pauses() {
     );
 }
 
-/// Hands over queued batches, then none.
-struct Queue(std::collections::VecDeque<WriteBatch>);
-
-impl gatewatch_store::BatchSource for Queue {
-    async fn next_batch(&mut self) -> Option<WriteBatch> {
-        self.0.pop_front()
-    }
-}
-
 /// Every row of `table`, each as one text of its quoted values, in `order`.
 async fn rows_of(store: &Store, table: &str, order: &str) -> Vec<String> {
     let cols: Vec<(String,)> =
@@ -311,7 +302,7 @@ async fn a_window_of_batches_stores_what_one_batch_of_all_their_events_stores() 
     let window = Store::open(&dir.path().join("b.db"), StoreOptions::default())
         .await
         .expect("open b");
-    let mut more = Queue([b2.clone(), b3.clone()].into());
+    let mut more: std::collections::VecDeque<_> = [b2.clone(), b3.clone()].into();
     let r = window.write_window(&b1, &mut more).await.expect("window");
 
     assert_eq!(r, expect);
