@@ -924,7 +924,10 @@ impl Reducer {
             slot.order = order;
             slot.own_status = info.status.is_some();
             let st = &mut slot.state;
-            st.connection = event.connection.clone();
+            if !std::sync::Arc::ptr_eq(&st.connection.0, &event.connection.0) {
+                // Two atomic operations per event saved when it is the same connection.
+                st.connection = event.connection.clone();
+            }
             st.gateway = event.gateway;
             set_status(&mut st.status, info.status);
             st.finalizing = info.finalizing;
