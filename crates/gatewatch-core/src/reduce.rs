@@ -19,7 +19,7 @@
 //! the events carry `created_at` (otherwise `received_at`, i.e. arrival, is their time).
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -703,13 +703,9 @@ fn set_field(data: &mut Map<String, Value>, k: &str, v: &Value) -> bool {
 #[derive(Debug)]
 pub struct Reducer {
     entities: hashbrown::HashMap<EntityKey, Slot>,
-    /// The dedupe window: hash of a dedupe key (already xxh3: foldhash only spreads it) →
-    /// its number in the order keys were remembered. A key is in the window while fewer
-    /// than `dedupe_capacity` keys were remembered after it; older entries are dead and
-    /// swept out in one pass once the map holds twice the window (see [`Reducer::remember`]).
-    seen: hashbrown::HashMap<u64, u64>,
-    /// How many keys were remembered so far (the number the next one gets).
-    next_seq: u64,
+    /// Hashes of the dedupe keys in the window (already xxh3: foldhash only spreads them).
+    seen: hashbrown::HashSet<u64>,
+    seen_order: VecDeque<u64>,
     dedupe_capacity: usize,
 }
 
@@ -730,8 +726,8 @@ impl Reducer {
         let capacity = capacity.max(1);
         Self {
             entities: hashbrown::HashMap::new(),
-            seen: hashbrown::HashMap::with_capacity(capacity.min(1 << 16)),
-            next_seq: 0,
+            seen: hashbrown::HashSet::with_capacity(capacity.min(1 << 16)),
+            seen_order: VecDeque::with_capacity(capacity.min(1 << 16)),
             dedupe_capacity: capacity,
         }
     }
@@ -799,36 +795,15 @@ impl Reducer {
         self.remember(key_hash(dedupe_key))
     }
 
-    /// Remember a key's hash; false if it is in the window (a duplicate).
-    ///
-    /// The window is the last `dedupe_capacity` keys remembered, oldest forgotten first, as
-    /// with a FIFO queue of them beside a set; but instead of removing the oldest key from
-    /// the set on every new one (a second random access into a table of up to 200,000
-    /// keys, i.e. another cache miss or two per event), each entry carries its number and
-    /// an entry `dedupe_capacity` or more numbers behind the newest counts as absent.
-    /// Dead entries are dropped together, by one sequential pass, when the map reaches
-    /// twice the window: the same answers as the queue, at most twice its entries.
     fn remember(&mut self, h: u64) -> bool {
-        let seq = self.next_seq;
-        let capacity = self.dedupe_capacity as u64;
-        match self.seen.entry(h) {
-            hashbrown::hash_map::Entry::Occupied(mut e) => {
-                // In the window: one of the last `capacity` keys before this one.
-                if *e.get() >= seq.saturating_sub(capacity) {
-                    return false;
-                }
-                // Fell out of the window: remembered again, as a new key.
-                e.insert(seq);
-            }
-            hashbrown::hash_map::Entry::Vacant(e) => {
-                e.insert(seq);
-            }
+        if !self.seen.insert(h) {
+            return false;
         }
-        self.next_seq = seq + 1;
-        if self.seen.len() >= self.dedupe_capacity.saturating_mul(2) {
-            // The window now starts `capacity - 1` keys before this one.
-            let window_start = (seq + 1).saturating_sub(capacity);
-            self.seen.retain(|_, s| *s >= window_start);
+        self.seen_order.push_back(h);
+        while self.seen_order.len() > self.dedupe_capacity {
+            if let Some(old) = self.seen_order.pop_front() {
+                self.seen.remove(&old);
+            }
         }
         true
     }
@@ -1252,33 +1227,6 @@ mod tests {
                     proptest::prop_assert_eq!(&with.field_exceptions, &without.field_exceptions);
                     proptest::prop_assert_eq!(with.field_base, without.field_base);
                 }
-            }
-        }
-
-        /// The numbered window answers as the FIFO queue + set it replaced (the oldest key
-        /// forgotten first), through several sweeps, for windows of 1 to 6 keys.
-        #[test]
-        fn numbered_window_equals_fifo_queue(
-            capacity in 1usize..7,
-            keys in proptest::collection::vec(0u64..12, 0..200),
-        ) {
-            let mut r = Reducer::with_dedupe_capacity(capacity);
-            let mut set = std::collections::HashSet::new();
-            let mut queue = std::collections::VecDeque::new();
-            for k in keys {
-                let expected = if set.insert(k) {
-                    queue.push_back(k);
-                    while queue.len() > capacity {
-                        if let Some(old) = queue.pop_front() {
-                            set.remove(&old);
-                        }
-                    }
-                    true
-                } else {
-                    false
-                };
-                proptest::prop_assert_eq!(r.remember(k), expected);
-                proptest::prop_assert!(r.seen.len() < 2 * capacity);
             }
         }
     }
