@@ -394,6 +394,14 @@ fn write_json_number(n: &serde_json::Number, out: &mut Vec<u8>) {
             return;
         }
     }
+    // Any other finite float: what serde_json writes for it (`Formatter::write_f64`: zmij's
+    // shortest round-trip form, `format_finite`) without going through its `Serializer`.
+    // A parsed number is always finite; the test `floats_are_written_as_serde_json_writes_them`
+    // holds these bytes to serde_json's.
+    if let Some(f) = n.as_f64().filter(|f| f.is_finite()) {
+        out.extend_from_slice(zmij::Buffer::new().format_finite(f).as_bytes());
+        return;
+    }
     // Writing into a Vec cannot fail; the fallback keeps the bytes distinct anyway.
     if serde_json::to_writer(&mut *out, n).is_err() {
         out.extend_from_slice(n.to_string().as_bytes());
@@ -864,7 +872,10 @@ fn decode_axisor(ctx: &DecodeContext, msg: WireMessage<'_>) -> Result<Decoded, D
     let (entity, severity, body) = match kind {
         T::MarketDataUpdate => {
             let id = require_id(ctx, f, &["symbol"], what)?;
-            let mut m: axisor::MarketDataUpdate = typed(ctx, f)?;
+            let mut m = match f.as_object() {
+                Some(o) => axisor::MarketDataUpdate::from_object(o),
+                None => typed(ctx, f)?,
+            };
             m.symbol.clone_from(&id);
             (
                 EntityRef::new(EntityKind::Market, id),
@@ -909,7 +920,13 @@ fn decode_axisor(ctx: &DecodeContext, msg: WireMessage<'_>) -> Result<Decoded, D
         }
         T::PositionStatusUpdate => {
             let id = require_id(ctx, position, &["id"], "position_status_update: `position`")?;
-            let mut m: axisor::PositionStatusUpdate = typed(ctx, f)?;
+            let mut m = match f
+                .as_object()
+                .and_then(axisor::PositionStatusUpdate::from_object)
+            {
+                Some(m) => m,
+                None => typed(ctx, f)?,
+            };
             m.position.id.clone_from(&id);
             let severity = if m.position.is_at_risk == Some(true) {
                 Severity::Critical
@@ -1496,6 +1513,43 @@ mod tests {
         for f in values.into_iter().filter(|f| f.fract() == 0.0) {
             let v = json!(f);
             assert!(v.is_f64());
+            let mut fast = Vec::new();
+            canonical_json::<false>(&v, &mut fast);
+            assert_eq!(String::from_utf8_lossy(&fast), v.to_string(), "{f:e}");
+        }
+    }
+
+    /// Every finite float (random bit patterns: subnormals, both signs, every exponent;
+    /// plus the documents' kind of decimals) is written as serde_json writes it.
+    #[test]
+    fn floats_are_written_as_serde_json_writes_them() {
+        let mut values = vec![
+            f64::MIN_POSITIVE,
+            -f64::MIN_POSITIVE,
+            f64::MAX,
+            f64::MIN,
+            f64::EPSILON,
+            5e-324,
+            0.1,
+            -2.81,
+            43250.51,
+            0.92,
+            1e-7,
+            1e21,
+            1e22,
+            123456789012345680.0,
+        ];
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        for i in 0..50_000u64 {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            values.push(f64::from_bits(x));
+            // Short decimals, as gateways send prices.
+            values.push((x % 10_000_000) as f64 / 10f64.powi((i % 9) as i32));
+        }
+        for f in values.into_iter().filter(|f| f.is_finite()) {
+            let v = json!(f);
             let mut fast = Vec::new();
             canonical_json::<false>(&v, &mut fast);
             assert_eq!(String::from_utf8_lossy(&fast), v.to_string(), "{f:e}");

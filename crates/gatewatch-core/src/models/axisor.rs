@@ -283,6 +283,70 @@ pub struct AxisorPosition {
     pub updated_at: Option<String>,
 }
 
+impl MarketDataUpdate {
+    /// What the derived `Deserialize` reads from a JSON object, without serde's visitor
+    /// machinery (an object never fails: every field is lenient). The test
+    /// `object_readers_equal_the_derived_deserializers` holds it to serde over any object.
+    pub(crate) fn from_object(m: &serde_json::Map<String, Value>) -> Self {
+        let mut out = Self::default();
+        for (k, v) in m {
+            match k.as_str() {
+                "symbol" => out.symbol = l::value_to_string(v).unwrap_or_default(),
+                "price" => out.price = l::value_to_f64(v),
+                "change" => out.change = l::value_to_f64(v),
+                "changePercent" => out.change_percent = l::value_to_f64(v),
+                "volume" => out.volume = l::value_to_f64(v),
+                "high24h" => out.high_24h = l::value_to_f64(v),
+                "low24h" => out.low_24h = l::value_to_f64(v),
+                "timestamp" => out.timestamp = l::value_to_string(v),
+                _ => {}
+            }
+        }
+        out
+    }
+}
+
+impl AxisorPosition {
+    /// See [`MarketDataUpdate::from_object`].
+    pub(crate) fn from_object(m: &serde_json::Map<String, Value>) -> Self {
+        let mut out = Self::default();
+        for (k, v) in m {
+            match k.as_str() {
+                "id" => out.id = l::value_to_string(v).unwrap_or_default(),
+                "symbol" => out.symbol = l::value_to_string(v),
+                "side" => out.side = l::value_to_string(v),
+                "size" => out.size = l::value_to_f64(v),
+                "entryPrice" => out.entry_price = l::value_to_f64(v),
+                "currentPrice" => out.current_price = l::value_to_f64(v),
+                "margin" => out.margin = l::value_to_f64(v),
+                "leverage" => out.leverage = l::value_to_f64(v),
+                "pnl" => out.pnl = l::value_to_f64(v),
+                "distanceToLiquidation" => out.distance_to_liquidation = l::value_to_f64(v),
+                "isAtRisk" => out.is_at_risk = l::value_to_bool(v),
+                "updatedAt" => out.updated_at = l::value_to_string(v),
+                _ => {}
+            }
+        }
+        out
+    }
+}
+
+impl PositionStatusUpdate {
+    /// See [`MarketDataUpdate::from_object`]; `None` when `position` is there but not an
+    /// object (serde then reports the error, or reads an array's elements as the fields).
+    pub(crate) fn from_object(m: &serde_json::Map<String, Value>) -> Option<Self> {
+        let mut out = Self::default();
+        for (k, v) in m {
+            match k.as_str() {
+                "userId" => out.user_id = l::value_to_string(v),
+                "position" => out.position = AxisorPosition::from_object(v.as_object()?),
+                _ => {}
+            }
+        }
+        Some(out)
+    }
+}
+
 /// `position_status_update` data.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
@@ -565,5 +629,94 @@ impl AxisorClientMessage {
     pub fn to_json(&self) -> String {
         // Serializing a derive-only enum of strings into a String cannot fail.
         serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use serde_json::{json, Map};
+
+    fn any_value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(|n| json!(n)),
+            any::<u64>().prop_map(|n| json!(n)),
+            any::<f64>().prop_map(|f| json!(f)),
+            " ?(-?[0-9]{1,6}(\\.[0-9]{0,3})?|true|no|1|x|2025-01-06T10:00:00Z) ?"
+                .prop_map(Value::String),
+            any::<String>().prop_map(Value::String),
+        ];
+        leaf.prop_recursive(2, 8, 3, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..3).prop_map(Value::Array),
+                proptest::collection::btree_map("[a-z]{1,3}|id", inner, 0..3)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    const MARKET_KEYS: [&str; 9] = [
+        "symbol",
+        "price",
+        "change",
+        "changePercent",
+        "volume",
+        "high24h",
+        "low24h",
+        "timestamp",
+        "other",
+    ];
+    const POSITION_KEYS: [&str; 13] = [
+        "id",
+        "symbol",
+        "side",
+        "size",
+        "entryPrice",
+        "currentPrice",
+        "margin",
+        "leverage",
+        "pnl",
+        "distanceToLiquidation",
+        "isAtRisk",
+        "updatedAt",
+        "other",
+    ];
+
+    fn object(keys: &'static [&'static str]) -> impl Strategy<Value = Map<String, Value>> {
+        proptest::collection::vec((proptest::sample::select(keys), any_value()), 0..14)
+            .prop_map(|kv| kv.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
+    }
+
+    proptest! {
+        /// The hand-written object readers give what serde's derived deserializers give,
+        /// for any object with the types' keys (and others) holding any values.
+        #[test]
+        fn object_readers_equal_the_derived_deserializers(
+            market in object(&MARKET_KEYS),
+            position in object(&POSITION_KEYS),
+            user in any_value(),
+            position_value in prop_oneof![Just(None), any_value().prop_map(Some)],
+        ) {
+            let serde_market = MarketDataUpdate::deserialize(&Value::Object(market.clone()));
+            prop_assert_eq!(Some(MarketDataUpdate::from_object(&market)), serde_market.ok());
+
+            let mut update = Map::new();
+            update.insert("userId".into(), user);
+            // An object position, or any value there (`None`: the object).
+            update.insert(
+                "position".into(),
+                position_value.unwrap_or_else(|| Value::Object(position.clone())),
+            );
+            let serde_update = PositionStatusUpdate::deserialize(&Value::Object(update.clone()));
+            match PositionStatusUpdate::from_object(&update) {
+                Some(fast) => prop_assert_eq!(Some(fast), serde_update.ok()),
+                None => prop_assert!(!update["position"].is_object()),
+            }
+            let bare = AxisorPosition::deserialize(&Value::Object(position.clone()));
+            prop_assert_eq!(Some(AxisorPosition::from_object(&position)), bare.ok());
+        }
     }
 }
