@@ -311,9 +311,10 @@ impl Store {
     /// events, the intent status history, candles and mempool stats, frames, alerts and
     /// connection rows. `seen` holds [`key_hash`] of every dedupe key of the window known to
     /// be stored already (in this transaction or, in a file with older key forms, before);
-    /// an event whose key is there is a duplicate without being inserted. Returns its report (entity counts: only states refused because
-    /// their event was a duplicate) and, per entity, the index of the batch's last event
-    /// carrying a state of it, with that event's row id.
+    /// an event whose key is there is a duplicate without being inserted. Returns its report
+    /// (entity counts: only states refused because their event was a duplicate) and, per
+    /// entity, the index of the batch's last event carrying a state of it, with that event's
+    /// row id.
     async fn append(
         &self,
         tx: &mut SqliteConnection,
