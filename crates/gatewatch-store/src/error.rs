@@ -27,6 +27,9 @@ pub enum StoreError {
     /// A JSON value could not be (de)serialized.
     #[error("JSON error: {0}")]
     Json(#[from] serde_json::Error),
+    /// zstd failed to compress a value (see `packed`).
+    #[error("compression failed: {0}")]
+    Compress(std::io::Error),
     /// A stored row has a value this version doesn't understand.
     #[error("corrupt row in {table}: {message}")]
     CorruptRow {
@@ -46,6 +49,7 @@ impl StoreError {
             StoreError::Sqlx(_) => "database",
             StoreError::Migrate(_) => "migrate",
             StoreError::Json(_) => "json",
+            StoreError::Compress(_) => "compress",
             StoreError::CorruptRow { .. } => "corrupt_row",
         }
     }

@@ -28,6 +28,7 @@ mod checkpoint;
 mod error;
 mod maintain;
 pub mod model;
+mod packed;
 mod project;
 mod read;
 pub mod synth;
@@ -146,6 +147,7 @@ impl Store {
             .connect_with(connect)
             .await?;
         MIGRATOR.run(&pool).await?;
+        packed::record_dictionary(&pool).await?;
         let writer = pool.acquire().await?;
         let checkpoint = checkpoint::Checkpointer::spawn(
             pool.clone(),
@@ -173,6 +175,7 @@ impl Store {
             .connect_with(connect)
             .await?;
         MIGRATOR.run(&pool).await?;
+        packed::record_dictionary(&pool).await?;
         Ok(Store {
             writer: Default::default(),
             pool,

@@ -280,7 +280,7 @@ async fn load_entity(
     .await?;
     let Some(r) = row else { return Ok(None) };
     let gateway: String = r.try_get("gateway")?;
-    let data: String = r.try_get("data")?;
+    let data = crate::packed::unpack(r.try_get("data")?, "entities.data")?;
     Ok(Some(EntityState {
         key: EntityKey {
             venue: venue.to_owned(),

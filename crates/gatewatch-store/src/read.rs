@@ -12,7 +12,7 @@ use crate::model::{
     AlertRow, ConnectionRow, EventFilter, EventRow, IntentStatusChange, NotificationRow,
     PositionFilter,
 };
-use crate::{from_ms, ms, Store, StoreError, TEXT_SEARCH_WINDOW};
+use crate::{from_ms, ms, packed, Store, StoreError, TEXT_SEARCH_WINDOW};
 
 const EVENT_COLUMNS: &str = "id, connection, gateway, event_type, external_id, entity_kind, \
      entity_id, severity, created_at, received_at, applied, payload";
@@ -45,6 +45,11 @@ fn clamp_limit(limit: Option<u32>, default: u32, max: u32) -> i64 {
 }
 
 fn event_row(r: &SqliteRow) -> Result<EventRow, StoreError> {
+    event_row_with(r, packed::unpack(r.try_get("payload")?, "events.payload")?)
+}
+
+/// An event row whose payload column was already read (and decompressed).
+fn event_row_with(r: &SqliteRow, payload: String) -> Result<EventRow, StoreError> {
     Ok(EventRow {
         id: r.try_get("id")?,
         connection: r.try_get("connection")?,
@@ -57,7 +62,57 @@ fn event_row(r: &SqliteRow) -> Result<EventRow, StoreError> {
         created_at: r.try_get::<Option<i64>, _>("created_at")?.map(from_ms),
         received_at: from_ms(r.try_get("received_at")?),
         applied: r.try_get("applied")?,
-        payload: json(r.try_get("payload")?),
+        payload: json(payload),
+    })
+}
+
+/// Rows a payload search reads per query.
+const SEARCH_PAGE: i64 = 2_000;
+
+/// `SELECT … FROM events WHERE` every filter of `f` but the text, and `id < before` (the
+/// filter's own `before_id` when `before` is `None`).
+fn events_query(f: &EventFilter, before: Option<i64>) -> QueryBuilder<'static, Sqlite> {
+    let mut qb: QueryBuilder<'static, Sqlite> =
+        QueryBuilder::new(format!("SELECT {EVENT_COLUMNS} FROM events WHERE 1=1"));
+    if let Some(c) = &f.connection {
+        qb.push(" AND connection = ").push_bind(c.clone());
+    }
+    if let Some(t) = &f.event_type {
+        qb.push(" AND event_type = ").push_bind(t.clone());
+    }
+    if let Some(k) = f.entity_kind {
+        qb.push(" AND entity_kind = ").push_bind(k.as_str());
+    }
+    if let Some(id) = &f.entity_id {
+        qb.push(" AND entity_id = ").push_bind(id.clone());
+    }
+    if let Some(t) = f.since {
+        qb.push(" AND received_at >= ").push_bind(ms(t));
+    }
+    if let Some(t) = f.until {
+        qb.push(" AND received_at < ").push_bind(ms(t));
+    }
+    if let Some(b) = before.or(f.before_id) {
+        qb.push(" AND id < ").push_bind(b);
+    }
+    qb
+}
+
+/// Whether `haystack` contains `lower_needle` (already ASCII-lowercased), ASCII letters
+/// compared without case: what `LIKE '%needle%'` matched when the payloads were text.
+fn contains_ignoring_ascii_case(haystack: &str, lower_needle: &str) -> bool {
+    let (h, n) = (haystack.as_bytes(), lower_needle.as_bytes());
+    if n.is_empty() {
+        return true;
+    }
+    let first = n[0];
+    let upper = first.to_ascii_uppercase();
+    (0..h.len().saturating_sub(n.len() - 1)).any(|i| {
+        (h[i] == first || h[i] == upper)
+            && h[i..i + n.len()]
+                .iter()
+                .zip(n)
+                .all(|(a, b)| a.to_ascii_lowercase() == *b)
     })
 }
 
@@ -275,7 +330,7 @@ impl Store {
                     events_applied: u64::try_from(r.try_get::<i64, _>("events_applied")?)
                         .unwrap_or(0),
                     stale: r.try_get("stale")?,
-                    data: json(r.try_get("data")?),
+                    data: json(packed::unpack(r.try_get("data")?, "entities.data")?),
                 })
             })
             .collect()
@@ -498,45 +553,47 @@ impl Store {
 
     /// Events matching `filter`, newest first; page with [`EventFilter::before_id`].
     pub async fn events(&self, f: &EventFilter) -> Result<Vec<EventRow>, StoreError> {
-        let mut qb: QueryBuilder<'_, Sqlite> =
-            QueryBuilder::new(format!("SELECT {EVENT_COLUMNS} FROM events WHERE 1=1"));
-        if let Some(c) = &f.connection {
-            qb.push(" AND connection = ").push_bind(c.clone());
+        let limit = clamp_limit(f.limit, 100, 10_000);
+        let Some(text) = f.text.as_deref().filter(|t| !t.is_empty()) else {
+            let mut qb = events_query(f, None);
+            qb.push(" ORDER BY id DESC LIMIT ").push_bind(limit);
+            let rows = qb.build().fetch_all(&self.pool).await?;
+            return rows.iter().map(event_row).collect();
+        };
+        // Payloads are compressed (see `packed`), so SQL can't search them: the newest
+        // TEXT_SEARCH_WINDOW rows that pass the other filters are read in pages, newest
+        // first, and each payload is searched here. Like SQL's LIKE, ASCII letters match
+        // either case.
+        let needle = text.to_ascii_lowercase();
+        let (max_id,): (i64,) = sqlx::query_as("SELECT coalesce(max(id), 0) FROM events")
+            .fetch_one(&self.pool)
+            .await?;
+        let floor = max_id - TEXT_SEARCH_WINDOW;
+        let mut out = Vec::new();
+        let mut cursor = f.before_id;
+        loop {
+            let mut qb = events_query(f, cursor);
+            qb.push(" AND id > ")
+                .push_bind(floor)
+                .push(" ORDER BY id DESC LIMIT ")
+                .push_bind(SEARCH_PAGE);
+            let rows = qb.build().fetch_all(&self.pool).await?;
+            let Some(last) = rows.last() else { break };
+            cursor = Some(last.try_get("id")?);
+            for r in &rows {
+                let payload = packed::unpack(r.try_get("payload")?, "events.payload")?;
+                if contains_ignoring_ascii_case(&payload, &needle) {
+                    out.push(event_row_with(r, payload)?);
+                    if out.len() as i64 >= limit {
+                        return Ok(out);
+                    }
+                }
+            }
+            if (rows.len() as i64) < SEARCH_PAGE {
+                break;
+            }
         }
-        if let Some(t) = &f.event_type {
-            qb.push(" AND event_type = ").push_bind(t.clone());
-        }
-        if let Some(k) = f.entity_kind {
-            qb.push(" AND entity_kind = ").push_bind(k.as_str());
-        }
-        if let Some(id) = &f.entity_id {
-            qb.push(" AND entity_id = ").push_bind(id.clone());
-        }
-        if let Some(t) = f.since {
-            qb.push(" AND received_at >= ").push_bind(ms(t));
-        }
-        if let Some(t) = f.until {
-            qb.push(" AND received_at < ").push_bind(ms(t));
-        }
-        if let Some(b) = f.before_id {
-            qb.push(" AND id < ").push_bind(b);
-        }
-        if let Some(text) = f.text.as_deref().filter(|t| !t.is_empty()) {
-            // Bounded: only the newest TEXT_SEARCH_WINDOW rows are scanned.
-            let escaped = text
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_");
-            qb.push(" AND id > (SELECT coalesce(max(id), 0) FROM events) - ")
-                .push_bind(TEXT_SEARCH_WINDOW)
-                .push(" AND payload LIKE ")
-                .push_bind(format!("%{escaped}%"))
-                .push(" ESCAPE '\\'");
-        }
-        qb.push(" ORDER BY id DESC LIMIT ")
-            .push_bind(clamp_limit(f.limit, 100, 10_000));
-        let rows = qb.build().fetch_all(&self.pool).await?;
-        rows.iter().map(event_row).collect()
+        Ok(out)
     }
 
     /// The newest `limit` alerts.

@@ -15,6 +15,7 @@ use sqlx::Connection as _;
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
 use crate::model::{AlertRow, BatchReport, ConnectionRow, EventOutcome, WriteBatch};
+use crate::packed::{self, Packed};
 use crate::project::{self, ColValue};
 use crate::{ms, Store, StoreError};
 use gatewatch_core::views::{ContractView, IntentView, PositionView, StorageItemView};
@@ -132,7 +133,10 @@ fn events_statement<'q>(
          applied, payload) ",
     );
     let rows = chunk_rows(new_events, part, false)
-        .map(|&(id, i)| (id, i, std::mem::take(&mut payloads.text[i])))
+        .map(|&(id, i)| {
+            let payload = std::mem::replace(&mut payloads.text[i], Packed::Text(String::new()));
+            (id, i, payload)
+        })
         .collect::<Vec<_>>();
     qb.push_values(rows, |mut b, (id, i, payload)| {
         let be = &batch.events[i];
@@ -181,7 +185,7 @@ async fn overlap<F: Future, T>(statement: F, prep: impl FnOnce() -> T) -> (F::Ou
 /// statement's [`overlap`] serializes the rows of the statements after it.
 struct Payloads<'a> {
     batch: &'a WriteBatch,
-    text: Vec<String>,
+    text: Vec<Packed>,
 }
 
 impl Payloads<'_> {
@@ -190,8 +194,8 @@ impl Payloads<'_> {
         let upto = upto.min(self.batch.events.len());
         while self.text.len() < upto {
             let i = self.text.len();
-            self.text
-                .push(payload_text(&self.batch.events[i].event.payload)?);
+            let text = payload_text(&self.batch.events[i].event.payload)?;
+            self.text.push(packed::pack(text)?);
         }
         Ok(())
     }
@@ -539,8 +543,8 @@ impl Store {
 /// One entity state on its way to the file.
 struct Pending<'a> {
     state: &'a EntityState,
-    /// `state.data` serialized once.
-    data: String,
+    /// `state.data` serialized and compressed once.
+    data: Packed,
     event_id: Option<i64>,
     typed: Typed,
 }
@@ -550,7 +554,7 @@ impl<'a> Pending<'a> {
     fn of((state, event_id): (&'a EntityState, Option<i64>)) -> Result<Self, StoreError> {
         Ok(Pending {
             state,
-            data: payload_text(&state.data)?,
+            data: packed::pack(payload_text(&state.data)?)?,
             event_id,
             typed: Typed::of(state)?,
         })
@@ -804,12 +808,12 @@ pub(crate) async fn upsert_entities(
     // Rare kinds with side tables: one at a time, so each verdict is known.
     for &i in &side {
         let p = Pending::of(states[i])?;
-        let (state, data) = (p.state, p.data.clone());
+        let state = p.state;
         if upsert_chunk(conn, vec![p]).await? == 1 {
             written += 1;
             match state.key.entity.kind {
                 EntityKind::Lobby => upsert_lobby(conn, state).await?,
-                _ => upsert_notification(conn, state, &data).await?,
+                _ => upsert_notification(conn, state, &payload_text(&state.data)?).await?,
             }
         }
     }

@@ -595,6 +595,110 @@ async fn event_log_filters_search_and_keyset_pagination() {
     );
 }
 
+/// Payloads long enough to be stored compressed are searched all the same: across pages
+/// of the search, with the other filters, ASCII case ignored — the same hits as scanning
+/// every payload by hand.
+#[tokio::test]
+async fn text_search_finds_what_a_scan_of_the_compressed_payloads_finds() {
+    let (_d, store) = temp_store().await;
+    let mut b = WriteBatch::new();
+    let marked = [3, 1_999, 2_000, 2_001, 4_500, 4_999];
+    for i in 0..5_000 {
+        let ty = if i % 2 == 0 {
+            "position_update"
+        } else {
+            "strategy_update"
+        };
+        let note = if marked.contains(&i) {
+            format!("ticket NEEDLE-{i}-Été")
+        } else {
+            "routine".to_owned()
+        };
+        let e = event(
+            GatewayKind::Zkde,
+            "zkde",
+            ty,
+            None,
+            None,
+            t(i),
+            json!({"data": {
+                "position_id": format!("zpos_{i:05}"),
+                "pool_id": "vesu-usdc-lend",
+                "current_value": 1000.5 + i as f64,
+                "note": note,
+            }}),
+        );
+        b.push_event(e, Some(Applied::NoEntity), None);
+    }
+    store.write_batch(&b).await.expect("write");
+    let all = store
+        .events(&EventFilter {
+            limit: Some(10_000),
+            ..Default::default()
+        })
+        .await
+        .expect("all");
+    assert_eq!(all.len(), 5_000);
+    let by_hand = |needle: &str, ty: Option<&str>| -> Vec<i64> {
+        all.iter()
+            .filter(|r| ty.is_none_or(|ty| r.event_type == ty))
+            .filter(|r| {
+                r.payload
+                    .to_string()
+                    .to_ascii_lowercase()
+                    .contains(&needle.to_ascii_lowercase())
+            })
+            .map(|r| r.id)
+            .collect()
+    };
+    let search = |text: &str, ty: Option<&str>, before_id: Option<i64>, limit: u32| EventFilter {
+        text: Some(text.into()),
+        event_type: ty.map(Into::into),
+        before_id,
+        limit: Some(limit),
+        ..Default::default()
+    };
+    for (needle, ty) in [
+        ("needle-", None),
+        ("NEEDLE-2000", None),
+        ("nEeDlE", Some("strategy_update")),
+        ("été", None), // not ASCII: matched as is, like LIKE
+        ("Été", None),
+        ("zpos_0", Some("position_update")),
+        ("no such text", None),
+    ] {
+        let hits: Vec<i64> = store
+            .events(&search(needle, ty, None, 10_000))
+            .await
+            .expect("search")
+            .iter()
+            .map(|r| r.id)
+            .collect();
+        assert_eq!(hits, by_hand(needle, ty), "{needle:?} {ty:?}");
+    }
+    assert_eq!(by_hand("needle-", None).len(), marked.len());
+    assert!(by_hand("été", None).is_empty() && by_hand("Été", None).len() == marked.len());
+    // A limit and keyset pages over the hits.
+    let first = store
+        .events(&search("needle", None, None, 2))
+        .await
+        .expect("page");
+    let rest = store
+        .events(&search("needle", None, first.last().map(|r| r.id), 10))
+        .await
+        .expect("page");
+    let paged: Vec<i64> = first.iter().chain(&rest).map(|r| r.id).collect();
+    assert_eq!(first.len(), 2);
+    assert_eq!(paged, by_hand("needle", None));
+    // The payloads really are stored compressed.
+    let (blobs,): (i64,) =
+        sqlx::query_as("SELECT count(*) FROM events WHERE typeof(payload) = 'blob'")
+            .fetch_one(store.pool())
+            .await
+            .expect("count");
+    assert_eq!(blobs, 5_000);
+}
+
 #[tokio::test]
 async fn alerts_notifications_connections_candles_mempool_frames() {
     let (_d, store) = temp_store().await;
@@ -917,41 +1021,102 @@ async fn a_canary_secret_never_reaches_the_file_or_its_wal() {
     let rows = store.events(&EventFilter::default()).await.expect("q");
     assert_eq!(rows[0].payload["data"]["status"], "open");
 
-    // Look at the bytes while the WAL still holds the transaction, then after a checkpoint.
+    // Look at the bytes while the WAL still holds the transaction, then after a checkpoint;
+    // and at every payload and entity `data`, decompressed with the file's own dictionary
+    // (they are zstd frames: the file's bytes alone would hide a secret in them).
+    let found = |bytes: &[u8], word: &str| bytes.windows(word.len()).any(|w| w == word.as_bytes());
     let scan = |when: &str| {
         for suffix in ["", "-wal"] {
             let f = dir.path().join(format!("g.db{suffix}"));
             let Ok(bytes) = std::fs::read(&f) else {
                 continue;
             };
-            let found = bytes.windows(canary.len()).any(|w| w == canary.as_bytes());
-            assert!(!found, "canary found in {} ({when})", f.display());
+            assert!(
+                !found(&bytes, canary),
+                "canary found in {} ({when})",
+                f.display()
+            );
         }
     };
     scan("before checkpoint");
+    for text in unpacked_columns(&store).await {
+        assert!(
+            !found(text.as_bytes(), canary),
+            "canary in a stored value: {text}"
+        );
+    }
     sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
         .execute(store.pool())
         .await
         .expect("checkpoint");
     scan("after checkpoint");
-    // The scan itself can see a canary: the unredacted word is in the file's non-secret text.
+    // The scans can see a canary: an unredacted word in a payload's non-secret text, short
+    // (stored as text) and long (compressed).
     let visible = "VISIBLEx7Q9plainZZ";
-    let e = event(
-        GatewayKind::Zkde,
-        "zkde",
-        "note",
-        None,
-        None,
-        t(2),
-        json!({"message": visible}),
-    );
     let mut b = WriteBatch::new();
-    b.push_event(e, None, None);
+    for (i, payload) in [
+        json!({"message": visible}),
+        json!({"message": format!("{visible} {}", "and a long enough text ".repeat(8))}),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let e = event(
+            GatewayKind::Zkde,
+            "zkde",
+            "note",
+            None,
+            None,
+            t(2 + i as i64),
+            payload,
+        );
+        b.push_event(e, None, None);
+    }
     store.write_batch(&b).await.expect("write");
     let wal = std::fs::read(dir.path().join("g.db-wal")).unwrap_or_default();
     let db = std::fs::read(&path).unwrap_or_default();
-    let seen = |b: &[u8]| b.windows(visible.len()).any(|w| w == visible.as_bytes());
-    assert!(seen(&wal) || seen(&db), "the scan finds plain text");
+    assert!(
+        found(&wal, visible) || found(&db, visible),
+        "the file scan finds plain text"
+    );
+    let texts = unpacked_columns(&store).await;
+    let frames: Vec<_> = texts.iter().filter(|t| t.contains(visible)).collect();
+    assert_eq!(frames.len(), 2, "the value scan finds both payloads");
+}
+
+/// Every `events.payload` and `entities.data` as a reader without Gatewatch gets it: text
+/// rows as they are, zstd frames decompressed with the dictionary the file holds
+/// (`payload_dicts`), by the frame's dictionary id.
+async fn unpacked_columns(store: &Store) -> Vec<String> {
+    let dicts: Vec<(i64, Vec<u8>)> = sqlx::query_as("SELECT id, dict FROM payload_dicts")
+        .fetch_all(store.pool())
+        .await
+        .expect("dicts");
+    let values: Vec<(Vec<u8>,)> =
+        sqlx::query_as("SELECT payload FROM events UNION ALL SELECT data FROM entities")
+            .fetch_all(store.pool())
+            .await
+            .expect("values");
+    let mut compressed = 0;
+    let out: Vec<String> = values
+        .into_iter()
+        .map(|(v,)| {
+            if !v.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+                return String::from_utf8(v).expect("text row");
+            }
+            compressed += 1;
+            let id = zstd::zstd_safe::get_dict_id_from_frame(&v).expect("dict id");
+            let dict = &dicts
+                .iter()
+                .find(|(d, _)| *d == i64::from(id.get()))
+                .expect("the file holds the frame's dictionary")
+                .1;
+            let mut d = zstd::bulk::Decompressor::with_dictionary(dict).expect("dict");
+            String::from_utf8(d.decompress(&v, 1 << 20).expect("frame")).expect("utf-8")
+        })
+        .collect();
+    assert!(compressed > 0, "some values are compressed");
+    out
 }
 
 /// A file written by the first two migrations (typed tables, WITHOUT ROWID `entities`)
