@@ -309,7 +309,7 @@ async fn main() -> anyhow::Result<()> {
     row("newest 100 events of one type", &by_type);
     row(
         &format!(
-            "free-text search, newest {} events (LIKE)",
+            "free-text search, newest {} events (payloads decompressed and scanned)",
             gatewatch_store::TEXT_SEARCH_WINDOW
         ),
         &text,

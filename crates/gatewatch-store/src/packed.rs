@@ -130,13 +130,20 @@ pub(crate) fn pack(text: String) -> Result<Packed, StoreError> {
 /// A JSON column as read: a zstd frame of this module's, or text (rows from before, short
 /// values). `column` (`"events.payload"`) names it in errors.
 pub(crate) fn unpack(bytes: Vec<u8>, column: &'static str) -> Result<String, StoreError> {
+    String::from_utf8(unpack_bytes(bytes, column)?).map_err(|_| StoreError::CorruptRow {
+        table: column,
+        message: "neither UTF-8 text nor a zstd frame of it".into(),
+    })
+}
+
+/// [`unpack`] without the UTF-8 check: the JSON's bytes (for a search that only looks).
+pub(crate) fn unpack_bytes(bytes: Vec<u8>, column: &'static str) -> Result<Vec<u8>, StoreError> {
     let corrupt = |message: String| StoreError::CorruptRow {
         table: column,
         message,
     };
     if !bytes.starts_with(&MAGIC) {
-        return String::from_utf8(bytes)
-            .map_err(|_| corrupt("neither UTF-8 text nor a zstd frame".into()));
+        return Ok(bytes);
     }
     match zstd::zstd_safe::get_dict_id_from_frame(&bytes) {
         Some(id) if id.get() == DICT_ID => {}
@@ -159,8 +166,7 @@ pub(crate) fn unpack(bytes: Vec<u8>, column: &'static str) -> Result<String, Sto
         };
         d.decompress(&bytes, len)
     });
-    let out = out.map_err(|e| corrupt(format!("zstd: {e}")))?;
-    String::from_utf8(out).map_err(|_| corrupt("a zstd frame of non-UTF-8 bytes".into()))
+    out.map_err(|e| corrupt(format!("zstd: {e}")))
 }
 
 #[cfg(test)]

@@ -69,11 +69,15 @@ fn event_row_with(r: &SqliteRow, payload: String) -> Result<EventRow, StoreError
 /// Rows a payload search reads per query.
 const SEARCH_PAGE: i64 = 2_000;
 
-/// `SELECT … FROM events WHERE` every filter of `f` but the text, and `id < before` (the
+/// `SELECT columns FROM events WHERE` every filter of `f` but the text, and `id < before` (the
 /// filter's own `before_id` when `before` is `None`).
-fn events_query(f: &EventFilter, before: Option<i64>) -> QueryBuilder<'static, Sqlite> {
+fn events_query(
+    f: &EventFilter,
+    before: Option<i64>,
+    columns: &str,
+) -> QueryBuilder<'static, Sqlite> {
     let mut qb: QueryBuilder<'static, Sqlite> =
-        QueryBuilder::new(format!("SELECT {EVENT_COLUMNS} FROM events WHERE 1=1"));
+        QueryBuilder::new(format!("SELECT {columns} FROM events WHERE 1=1"));
     if let Some(c) = &f.connection {
         qb.push(" AND connection = ").push_bind(c.clone());
     }
@@ -96,24 +100,6 @@ fn events_query(f: &EventFilter, before: Option<i64>) -> QueryBuilder<'static, S
         qb.push(" AND id < ").push_bind(b);
     }
     qb
-}
-
-/// Whether `haystack` contains `lower_needle` (already ASCII-lowercased), ASCII letters
-/// compared without case: what `LIKE '%needle%'` matched when the payloads were text.
-fn contains_ignoring_ascii_case(haystack: &str, lower_needle: &str) -> bool {
-    let (h, n) = (haystack.as_bytes(), lower_needle.as_bytes());
-    if n.is_empty() {
-        return true;
-    }
-    let first = n[0];
-    let upper = first.to_ascii_uppercase();
-    (0..h.len().saturating_sub(n.len() - 1)).any(|i| {
-        (h[i] == first || h[i] == upper)
-            && h[i..i + n.len()]
-                .iter()
-                .zip(n)
-                .all(|(a, b)| a.to_ascii_lowercase() == *b)
-    })
 }
 
 /// A REAL column as exact text inside `json_array` (SQLite's JSON prints 15 significant
@@ -555,42 +541,59 @@ impl Store {
     pub async fn events(&self, f: &EventFilter) -> Result<Vec<EventRow>, StoreError> {
         let limit = clamp_limit(f.limit, 100, 10_000);
         let Some(text) = f.text.as_deref().filter(|t| !t.is_empty()) else {
-            let mut qb = events_query(f, None);
+            let mut qb = events_query(f, None, EVENT_COLUMNS);
             qb.push(" ORDER BY id DESC LIMIT ").push_bind(limit);
             let rows = qb.build().fetch_all(&self.pool).await?;
             return rows.iter().map(event_row).collect();
         };
         // Payloads are compressed (see `packed`), so SQL can't search them: the newest
         // TEXT_SEARCH_WINDOW rows that pass the other filters are read in pages, newest
-        // first, and each payload is searched here. Like SQL's LIKE, ASCII letters match
-        // either case.
+        // first, only their ids and payloads (a full row through sqlx costs several times
+        // more), and each payload is searched here; then the matching rows are read whole.
+        // Like SQL's LIKE, ASCII letters match either case.
         let needle = text.to_ascii_lowercase();
+        let finder = memchr::memmem::Finder::new(needle.as_bytes());
         let (max_id,): (i64,) = sqlx::query_as("SELECT coalesce(max(id), 0) FROM events")
             .fetch_one(&self.pool)
             .await?;
         let floor = max_id - TEXT_SEARCH_WINDOW;
-        let mut out = Vec::new();
+        let mut hits: Vec<i64> = Vec::new();
         let mut cursor = f.before_id;
-        loop {
-            let mut qb = events_query(f, cursor);
+        'pages: loop {
+            let mut qb = events_query(f, cursor, "id, payload");
             qb.push(" AND id > ")
                 .push_bind(floor)
                 .push(" ORDER BY id DESC LIMIT ")
                 .push_bind(SEARCH_PAGE);
-            let rows = qb.build().fetch_all(&self.pool).await?;
-            let Some(last) = rows.last() else { break };
-            cursor = Some(last.try_get("id")?);
-            for r in &rows {
-                let payload = packed::unpack(r.try_get("payload")?, "events.payload")?;
-                if contains_ignoring_ascii_case(&payload, &needle) {
-                    out.push(event_row_with(r, payload)?);
-                    if out.len() as i64 >= limit {
-                        return Ok(out);
+            let rows: Vec<(i64, Vec<u8>)> = qb.build_query_as().fetch_all(&self.pool).await?;
+            let Some(&(last, _)) = rows.last() else { break };
+            cursor = Some(last);
+            let full = rows.len() as i64 == SEARCH_PAGE;
+            for (id, payload) in rows {
+                let mut bytes = packed::unpack_bytes(payload, "events.payload")?;
+                bytes.make_ascii_lowercase();
+                if finder.find(&bytes).is_some() {
+                    hits.push(id);
+                    if hits.len() as i64 >= limit {
+                        break 'pages;
                     }
                 }
             }
-            if (rows.len() as i64) < SEARCH_PAGE {
+            if !full {
                 break;
+            }
+        }
+        let mut out = Vec::with_capacity(hits.len());
+        for ids in hits.chunks(500) {
+            let mut qb: QueryBuilder<'_, Sqlite> =
+                QueryBuilder::new(format!("SELECT {EVENT_COLUMNS} FROM events WHERE id IN ("));
+            let mut sep = qb.separated(", ");
+            for id in ids {
+                sep.push_bind(*id);
+            }
+            qb.push(") ORDER BY id DESC");
+            for r in qb.build().fetch_all(&self.pool).await? {
+                out.push(event_row(&r)?);
             }
         }
         Ok(out)
