@@ -78,8 +78,8 @@ impl std::ops::DerefMut for WriteConn<'_> {
     }
 }
 
-/// Free-text event search scans at most this many of the newest events (a bounded `LIKE`
-/// instead of a full-text index, which would slow every insert).
+/// Free-text event search scans at most this many of the newest events (a bounded scan of
+/// the decompressed payloads instead of a full-text index, which would slow every insert).
 pub const TEXT_SEARCH_WINDOW: i64 = 200_000;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
