@@ -786,6 +786,47 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// `Reducer::warm` is only a hint: folding the same arrivals in bursts, warming each
+    /// burst first, gives the same verdicts and the same states as folding them one by
+    /// one — with a window small enough that bursts push keys out of it (so the eviction
+    /// reads are exercised), duplicates, and several entities of several kinds.
+    #[test]
+    fn warming_a_burst_changes_no_verdict_and_no_state(
+        (t, order) in (times(8), arrival(8)),
+        capacity in 1usize..12,
+        burst in 1usize..9,
+    ) {
+        // 7 position events, then 8 intent events, then 6 lobby events; each arrival `i`
+        // brings the `i`th of each history that has one.
+        let mut events = position_history(&t[..7]);
+        events.extend(intent_history(&t));
+        events.extend(lobby_history(&t[..6]));
+        let order: Vec<usize> = order
+            .iter()
+            .flat_map(|&i| [(i < 7).then_some(i), Some(7 + i), (i < 6).then_some(15 + i)])
+            .flatten()
+            .collect();
+        let mut plain = Reducer::with_dedupe_capacity(capacity);
+        let plain_verdicts: Vec<Applied> = order.iter().map(|&i| plain.apply(&events[i])).collect();
+        let mut warmed = Reducer::with_dedupe_capacity(capacity);
+        let mut warmed_verdicts = Vec::new();
+        for chunk in order.chunks(burst) {
+            let batch: Vec<Event> = chunk.iter().map(|&i| events[i].clone()).collect();
+            warmed.warm(&batch);
+            warmed_verdicts.extend(batch.iter().map(|e| warmed.apply(e)));
+        }
+        prop_assert_eq!(&warmed_verdicts, &plain_verdicts);
+        let mut a: Vec<&EntityState> = plain.entities().collect();
+        let mut b: Vec<&EntityState> = warmed.entities().collect();
+        a.sort_by(|x, y| x.key.cmp(&y.key));
+        b.sort_by(|x, y| x.key.cmp(&y.key));
+        prop_assert_eq!(a, b);
+    }
+}
+
 #[test]
 fn in_order_position_history_with_increasing_times_ends_settled_with_both_shapes() {
     let events = position_history(&[0, 1, 2, 3, 4, 5, 6]);

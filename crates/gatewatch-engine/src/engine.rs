@@ -583,6 +583,10 @@ impl Pipeline {
         match msg {
             NetEvent::Event(event) => self.on_event(event).await,
             NetEvent::Events(events) => {
+                // The burst's cold reads first, overlapped (see `Reducer::warm`).
+                if let Ok(r) = self.reducer.lock() {
+                    r.warm(&events);
+                }
                 for event in events {
                     self.on_event(event).await;
                 }

@@ -5,7 +5,8 @@
 //! Socket.IO stream.
 //!
 //! `cargo bench -p gatewatch-net --bench throughput` (env: `GATEWATCH_BENCH_EVENTS`, default
-//! 200000; `GATEWATCH_BENCH_ROUNDS`, default 3; `GATEWATCH_BENCH_ONLY=gatewatch` runs only
+//! 1000000 — five times the reducer's dedupe window, so most of a run is the steady state of
+//! a sustained flood, window full; it was 200000, which never filled it; `GATEWATCH_BENCH_ROUNDS`, default 3; `GATEWATCH_BENCH_ONLY=gatewatch` runs only
 //! the gatewatch-net clients, for profiling them with `perf record`; `=sio`, `=raw`,
 //! `=sio-mt`, `=raw-mt`, `=sio-bare` or `=raw-bare` runs that one client alone, for
 //! `valgrind --tool=callgrind`). The emitter runs in a child process (this
@@ -72,7 +73,7 @@ fn events_wanted() -> usize {
     std::env::var("GATEWATCH_BENCH_EVENTS")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(200_000)
+        .unwrap_or(1_000_000)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -339,7 +340,7 @@ async fn consume(mut rx: tokio::sync::mpsc::Receiver<NetEvent>, n: usize) -> Res
     let mut span = None;
     let mut errors = 0;
     let mut duplicates = 0;
-    let mut on_event = |ev: &Event| {
+    let mut on_event = |reducer: &mut Reducer, ev: &Event| {
         if std::hint::black_box(reducer.apply(ev)) == Applied::Duplicate {
             duplicates += 1;
         }
@@ -356,9 +357,15 @@ async fn consume(mut rx: tokio::sync::mpsc::Receiver<NetEvent>, n: usize) -> Res
         depth_sum += d;
         depth_max = depth_max.max(d);
         match ev {
-            NetEvent::Event(ev) if on_event(&ev) => break,
+            NetEvent::Event(ev) if on_event(&mut reducer, &ev) => break,
+            // As the engine does: the burst's dedupe look-ups first, then each event;
             // `any` stops at the `n`th event.
-            NetEvent::Events(evs) if evs.iter().any(&mut on_event) => break,
+            NetEvent::Events(evs) => {
+                reducer.warm(&evs);
+                if evs.iter().any(|ev| on_event(&mut reducer, ev)) {
+                    break;
+                }
+            }
             NetEvent::DecodeError { error, .. } => {
                 errors += 1;
                 if errors == 1 {
@@ -513,7 +520,9 @@ fn breakdown(n: usize) {
         let text = gatewatch_core::redact::redact_text(f);
         let t1 = Instant::now();
         let json = text.find('[').map(|i| &text[i..]).unwrap_or("[]");
-        let mut items: Vec<Value> = serde_json::from_str(json).unwrap_or_default();
+        // The parser the connector uses (`sio::EventArgs::parse`), not `serde_json::from_str`
+        // (until 2026-12-02, session 9, this line timed serde_json's parser).
+        let mut items: Vec<Value> = gatewatch_core::json::parse_array(json).unwrap_or_default();
         let name = match items.first_mut() {
             Some(Value::String(s)) => std::mem::take(s),
             _ => String::new(),
