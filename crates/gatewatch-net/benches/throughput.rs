@@ -499,6 +499,44 @@ fn main() -> Result<()> {
     rt.block_on(run())
 }
 
+/// What a Dimes envelope costs to read when the payload is *not* built as a `Value` tree:
+/// the fields decode and the reducer's status need, borrowed from the frame text, and the
+/// position's sections kept as raw JSON text. For the floor discussion in
+/// docs/connectors.md ("Sixth pass"): the parse part of keeping payloads as text.
+#[derive(serde::Deserialize)]
+#[allow(dead_code)]
+struct BorrowedEnvelope<'a> {
+    #[serde(borrow)]
+    id: Option<&'a str>,
+    #[serde(rename = "type", borrow)]
+    event_type: Option<&'a str>,
+    #[serde(borrow)]
+    created_at: Option<&'a str>,
+    #[serde(borrow)]
+    data: BorrowedPosition<'a>,
+}
+
+#[derive(serde::Deserialize)]
+#[allow(dead_code)]
+struct BorrowedPosition<'a> {
+    #[serde(borrow)]
+    id: &'a str,
+    #[serde(borrow)]
+    status: Option<&'a str>,
+    #[serde(borrow)]
+    market_id: Option<&'a str>,
+    #[serde(borrow)]
+    side: Option<&'a str>,
+    #[serde(borrow)]
+    entry: Option<&'a serde_json::value::RawValue>,
+    #[serde(borrow)]
+    current: Option<&'a serde_json::value::RawValue>,
+    #[serde(borrow)]
+    risk: Option<&'a serde_json::value::RawValue>,
+    #[serde(borrow)]
+    fees: Option<&'a serde_json::value::RawValue>,
+}
+
 /// Where the time goes, in memory, per Dimes frame, stage by stage as the connector runs
 /// them: redaction check, JSON parse of the Socket.IO array, decode (arguments handed over
 /// owned), reduce, and dropping the event.
@@ -515,6 +553,15 @@ fn breakdown(n: usize) {
     let mut reducer = Reducer::new();
     let [mut redact, mut parse, mut decode, mut reduce, mut drop_t] = [Duration::ZERO; 5];
     let mut decoded = 0;
+    let t = Instant::now();
+    let mut borrowed = 0usize;
+    for f in &frames {
+        let json = f.find('[').map(|i| &f[i..]).unwrap_or("[]");
+        if let Ok((_, env)) = serde_json::from_str::<(&str, BorrowedEnvelope<'_>)>(json) {
+            borrowed += std::hint::black_box(env.data.id.len());
+        }
+    }
+    let borrowed_parse = t.elapsed();
     for f in &frames {
         let t = Instant::now();
         let text = gatewatch_core::redact::redact_text(f);
@@ -549,6 +596,11 @@ fn breakdown(n: usize) {
     println!(
         "in-memory cost per Dimes frame (one thread): redaction check {:.2} µs, JSON parse {:.2} µs, decode {:.2} µs, reduce {:.2} µs, drop {:.2} µs ({decoded} events decoded)",
         per(redact), per(parse), per(decode), per(reduce), per(drop_t)
+    );
+    println!(
+        "  for comparison, the envelope's fields borrowed from the text with the sections as raw JSON (no Value tree, nothing to drop): {:.2} µs ({} envelopes)",
+        per(borrowed_parse),
+        if borrowed > 0 { n } else { 0 }
     );
 }
 
