@@ -828,17 +828,16 @@ impl Reducer {
     }
 
     /// A hint before [`Reducer::apply`]ing `events` in order: looks up, in the dedupe
-    /// window, each event's key, so that the cache misses happen here, where the look-ups do not depend on one another
-    /// and the processor overlaps them, instead of one at a time inside each `apply`. It
-    /// reads only; skipping it changes nothing but speed.
+    /// window, each event's key, so that the cache misses happen here, where the look-ups
+    /// do not depend on one another and the processor overlaps them, instead of one at a
+    /// time inside each `apply`. It reads only; skipping it changes nothing but speed.
     ///
     /// Why: the window holds up to [`DEFAULT_DEDUPE_CAPACITY`] keys (a few MB) and each key
     /// lands at a random place in it; `perf annotate` put 8.5 % of a Dimes flood's samples
     /// on those loads. The gain measured (with the set-and-queue window before the
     /// numbered one) was a few percent, Axisor ahead in 7 of 8 alternated pairs, about the
-    /// size of the machine's noise; reading each event's
-    /// stored entity data the same way cost more than it saved (docs/connectors.md,
-    /// "Sixth pass").
+    /// size of the machine's noise; reading each event's stored entity data the same way
+    /// cost more than it saved (docs/connectors.md, "Sixth pass").
     pub fn warm(&self, events: &[Event]) {
         let mut known = 0usize;
         for event in events {
