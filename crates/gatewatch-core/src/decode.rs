@@ -202,64 +202,32 @@ fn from_epoch(f: f64) -> Option<DateTime<Utc>> {
 }
 
 /// The key duplicates are detected by: `id:<external id>` when the gateway gives an event
-/// id, else `h:<hex>` of xxh3 over the gateway, the event type and the key-sorted JSON of
-/// the payload, so the same content delivered twice gets the same key.
+/// id, else `c:<hex>`, a 64-bit hash of the gateway, the event type and the payload's
+/// content ([`crate::hash`]), so the same content delivered twice gets the same key
+/// whatever the order of its members.
 ///
-/// The hashed bytes must stay exactly what they are: keys are stored in the event log and
-/// checked again after a restart, so a different byte layout would let a redelivery through.
-/// The test `canonical_bytes_match_the_reference` pins them.
+/// The hash must stay exactly what it is: keys are stored in the event log and checked
+/// again after a restart, so a different hash would let a redelivery through. The test
+/// `dedupe_keys_are_stable` pins it. (Until 2026-12-02 the key was `h:<hex>`, xxh3 over
+/// the key-sorted JSON text of the payload; the new prefix keeps the two apart.)
 pub fn dedupe_key(
     gateway: GatewayKind,
     event_type: &str,
     external_id: Option<&str>,
     payload: &Value,
 ) -> String {
-    dedupe_key_of(
-        gateway,
-        event_type,
-        external_id,
-        payload,
-        Strings::MayNeedEscaping,
-    )
+    dedupe_key_with(gateway, event_type, external_id, || {
+        crate::hash::content_hash(payload)
+    })
 }
 
-/// What is known of the strings (keys and values) of a payload.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Strings {
-    /// Parsed from JSON text without a single backslash: no string holds a `"`, a `\\` or
-    /// a control character (serde_json rejects raw control characters in strings, and the
-    /// other two can only be written escaped), so none needs escaping.
-    Plain,
-    /// Anything else: each string is checked.
-    MayNeedEscaping,
-}
-
-impl Strings {
-    /// What JSON text without a backslash tells about the strings parsed from it. Looks
-    /// at 64 bytes at a time without branching (vector compares).
-    fn of_text(text: &str) -> Self {
-        let backslash = text.as_bytes().chunks(64).any(|block| {
-            block
-                .iter()
-                .fold(0u8, |seen, &c| seen | u8::from(c == b'\\'))
-                != 0
-        });
-        if backslash {
-            Strings::MayNeedEscaping
-        } else {
-            Strings::Plain
-        }
-    }
-}
-
-/// [`dedupe_key`], told what is known of the payload's strings (the bytes hashed are the
-/// same either way; [`Strings::Plain`] only skips the escaping checks).
-fn dedupe_key_of(
+/// [`dedupe_key`] with the payload's content hash from `content` (the fast parser's, when
+/// it read the payload), asked only when there is no event id.
+fn dedupe_key_with(
     gateway: GatewayKind,
     event_type: &str,
     external_id: Option<&str>,
-    payload: &Value,
-    strings: Strings,
+    content: impl FnOnce() -> u64,
 ) -> String {
     if let Some(id) = external_id {
         let mut key = String::with_capacity(3 + id.len());
@@ -267,98 +235,14 @@ fn dedupe_key_of(
         key.push_str(id);
         return key;
     }
-    let hash = CANONICAL_BUF.with(|cell| {
-        // One buffer per thread, reused: no allocation per event. (A re-entrant call,
-        // impossible today, gets a fresh one.)
-        let mut fresh = Vec::new();
-        let mut reused = cell.try_borrow_mut();
-        let buf = match reused.as_deref_mut() {
-            Ok(b) => b,
-            Err(_) => &mut fresh,
-        };
-        buf.clear();
-        buf.extend_from_slice(gateway.as_str().as_bytes());
-        buf.push(0);
-        buf.extend_from_slice(event_type.as_bytes());
-        buf.push(0);
-        match strings {
-            Strings::Plain => canonical_json::<true>(payload, buf),
-            Strings::MayNeedEscaping => canonical_json::<false>(payload, buf),
-        }
-        let hash = xxhash_rust::xxh3::xxh3_64(buf);
-        if buf.capacity() > 1 << 16 {
-            // Don't keep the memory of one huge payload.
-            *buf = Vec::new();
-        }
-        hash
-    });
+    let hash = crate::hash::event_hash(gateway.as_str(), event_type, content());
     let mut key = String::with_capacity(18);
-    key.push_str("h:");
+    key.push_str("c:");
     const HEX: &[u8; 16] = b"0123456789abcdef";
     for shift in (0..16).rev() {
         key.push(char::from(HEX[((hash >> (shift * 4)) & 0xf) as usize]));
     }
     key
-}
-
-thread_local! {
-    /// The canonical bytes of the payload being hashed ([`dedupe_key_of`]).
-    static CANONICAL_BUF: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(Vec::with_capacity(1024));
-}
-
-/// JSON with object keys sorted, whatever map order serde_json was built with (the
-/// `preserve_order` feature may be switched on by another crate in the build).
-///
-/// Written for the hot path: maps that already iterate in key order (serde_json's default
-/// `BTreeMap`) are not re-sorted, and numbers and plain strings are written without going
-/// through `fmt` or an intermediate `String`. `PLAIN`: every string is known to need no
-/// escaping ([`Strings::Plain`]), so none is checked.
-fn canonical_json<const PLAIN: bool>(v: &Value, out: &mut Vec<u8>) {
-    match v {
-        Value::Null => out.extend_from_slice(b"null"),
-        Value::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
-        Value::Number(n) => write_json_number(n, out),
-        Value::String(s) => write_json_string::<PLAIN>(s, out),
-        Value::Array(items) => {
-            out.push(b'[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                canonical_json::<PLAIN>(item, out);
-            }
-            out.push(b']');
-        }
-        Value::Object(map) => {
-            let sorted = maps_iterate_sorted()
-                || map
-                    .keys()
-                    .zip(map.keys().skip(1))
-                    .all(|(a, b)| a.as_str() <= b.as_str());
-            out.push(b'{');
-            if sorted {
-                for (i, (k, v)) in map.iter().enumerate() {
-                    write_member::<PLAIN>(i, k, v, out);
-                }
-            } else {
-                let mut entries: Vec<(&String, &Value)> = map.iter().collect();
-                entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
-                for (i, (k, v)) in entries.into_iter().enumerate() {
-                    write_member::<PLAIN>(i, k, v, out);
-                }
-            }
-            out.push(b'}');
-        }
-    }
-}
-
-fn write_member<const PLAIN: bool>(i: usize, k: &str, v: &Value, out: &mut Vec<u8>) {
-    if i > 0 {
-        out.push(b',');
-    }
-    write_json_string::<PLAIN>(k, out);
-    out.push(b':');
-    canonical_json::<PLAIN>(v, out);
 }
 
 /// Whether serde_json's `Map` iterates in key order (its default `BTreeMap`; not with the
@@ -371,133 +255,6 @@ pub(crate) fn maps_iterate_sorted() -> bool {
         m.insert("a".to_owned(), Value::Null);
         m.keys().next().is_some_and(|k| k == "a")
     })
-}
-
-/// The same bytes as `Number`'s `Display` (serde_json formats integers with itoa, floats
-/// with its float formatter): integers are written here, floats by serde_json.
-fn write_json_number(n: &serde_json::Number, out: &mut Vec<u8>) {
-    if let Some(u) = n.as_u64() {
-        write_decimal(u, false, out);
-        return;
-    }
-    if let Some(i) = n.as_i64() {
-        write_decimal(i.unsigned_abs(), i < 0, out);
-        return;
-    }
-    // A float with an integer value (`1250000.0`, a volume): serde_json writes its digits
-    // and `.0` below 1e15 (a test holds this to serde_json for every magnitude); zero keeps
-    // its sign there, so it is left to serde_json.
-    if let Some(f) = n.as_f64() {
-        if f.fract() == 0.0 && f != 0.0 && f.abs() < 1e15 {
-            write_decimal(f.abs() as u64, f < 0.0, out);
-            out.extend_from_slice(b".0");
-            return;
-        }
-    }
-    // Any other finite float: what serde_json writes for it (`Formatter::write_f64`: zmij's
-    // shortest round-trip form, `format_finite`) without going through its `Serializer`.
-    // A parsed number is always finite; the test `floats_are_written_as_serde_json_writes_them`
-    // holds these bytes to serde_json's.
-    if let Some(f) = n.as_f64().filter(|f| f.is_finite()) {
-        out.extend_from_slice(zmij::Buffer::new().format_finite(f).as_bytes());
-        return;
-    }
-    // Writing into a Vec cannot fail; the fallback keeps the bytes distinct anyway.
-    if serde_json::to_writer(&mut *out, n).is_err() {
-        out.extend_from_slice(n.to_string().as_bytes());
-    }
-}
-
-/// An integer in decimal, as itoa writes it.
-fn write_decimal(mut u: u64, negative: bool, out: &mut Vec<u8>) {
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (u % 10) as u8;
-        u /= 10;
-        if u == 0 {
-            break;
-        }
-    }
-    if negative {
-        out.push(b'-');
-    }
-    out.extend_from_slice(&digits[at..]);
-}
-
-/// Whether any of the eight bytes of `x` needs JSON escaping (`"`, `\\` or a control
-/// character). Exact: the subtraction tricks only report a byte wrongly when a lower byte
-/// of the same word is a true hit.
-#[inline]
-fn needs_escape(x: u64) -> bool {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    // A byte of `x` is zero → its high bit is set in `zero(x)` (bytes with their own high
-    // bit set are excluded by `!x`).
-    let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
-    // Bytes below 0x20: `x - 0x20` borrows into the high bit of a byte below 0x20.
-    let control = x.wrapping_sub(ONES * 0x20) & !x & HIGH;
-    let quote = zero(x ^ (ONES * u64::from(b'"')));
-    let backslash = zero(x ^ (ONES * u64::from(b'\\')));
-    control | quote | backslash != 0
-}
-
-fn word(b: &[u8]) -> u64 {
-    let mut w = [0u8; 8];
-    w.copy_from_slice(&b[..8]);
-    u64::from_le_bytes(w)
-}
-
-fn half_word(b: &[u8]) -> u64 {
-    let mut w = [0u8; 4];
-    w.copy_from_slice(&b[..4]);
-    u64::from(u32::from_le_bytes(w))
-}
-
-/// Whether a string needs no JSON escaping (no `"`, `\\` or control character), eight bytes
-/// at a time; the tail, and strings shorter than a word (most keys), as one word made of
-/// overlapping loads.
-fn plain_json_string(s: &str) -> bool {
-    let b = s.as_bytes();
-    let n = b.len();
-    if n >= 8 {
-        let mut chunks = b.chunks_exact(8);
-        for c in &mut chunks {
-            if needs_escape(word(c)) {
-                return false;
-            }
-        }
-        // The last eight bytes cover the remainder (overlapping bytes already checked).
-        return chunks.remainder().is_empty() || !needs_escape(word(&b[n - 8..]));
-    }
-    let x = if n >= 4 {
-        // Bytes 0..4 and n-4..n: every byte, some twice.
-        half_word(b) | half_word(&b[n - 4..]) << 32
-    } else if n > 0 {
-        // Bytes 0, n/2 and n-1 cover 1 to 3 bytes; the rest is padding that needs no
-        // escaping (`a`).
-        const PAD: u64 = 0x6161_6161_6100_0000;
-        PAD | u64::from(b[0]) | u64::from(b[n / 2]) << 8 | u64::from(b[n - 1]) << 16
-    } else {
-        return true;
-    };
-    !needs_escape(x)
-}
-
-fn write_json_string<const PLAIN: bool>(s: &str, out: &mut Vec<u8>) {
-    // serde_json escapes exactly `"`, `\\` and control characters; a string without them
-    // is written as is (most keys and values), the rest by serde_json itself.
-    if PLAIN || plain_json_string(s) {
-        out.reserve(s.len() + 2);
-        out.push(b'"');
-        out.extend_from_slice(s.as_bytes());
-        out.push(b'"');
-        return;
-    }
-    if serde_json::to_writer(&mut *out, s).is_err() {
-        out.extend_from_slice(s.as_bytes());
-    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -527,17 +284,16 @@ impl Draft {
     }
 
     fn finish(self, ctx: &DecodeContext, payload: Value) -> Decoded {
-        self.finish_parsed(ctx, payload, Strings::MayNeedEscaping)
+        self.finish_hashed(ctx, payload, None)
     }
 
-    /// [`Draft::finish`] for a payload parsed from text, told what [`Strings::of_text`] found.
-    fn finish_parsed(self, ctx: &DecodeContext, payload: Value, strings: Strings) -> Decoded {
-        let dedupe_key = dedupe_key_of(
+    /// [`Draft::finish`], given the payload's content hash when the parser computed it.
+    fn finish_hashed(self, ctx: &DecodeContext, payload: Value, content: Option<u64>) -> Decoded {
+        let dedupe_key = dedupe_key_with(
             ctx.gateway,
             &self.event_type,
             self.external_id.as_deref(),
-            &payload,
-            strings,
+            || content.unwrap_or_else(|| crate::hash::content_hash(&payload)),
         );
         Decoded::Event(Event {
             connection: ctx.connection.clone(),
@@ -555,22 +311,24 @@ impl Draft {
     }
 }
 
-/// The JSON object of a raw-WebSocket message, and what is known of its strings.
-fn text_json(ctx: &DecodeContext, msg: WireMessage<'_>) -> Result<(Value, Strings), DecodeError> {
+/// The JSON object of a raw-WebSocket message, and its content hash when the fast parser
+/// read it (the payload of an event without an id is the whole message).
+fn text_json(
+    ctx: &DecodeContext,
+    msg: WireMessage<'_>,
+) -> Result<(Value, Option<u64>), DecodeError> {
     match msg {
         WireMessage::Text(text) => {
-            // The fast parser declines any text with a backslash, so what it parses is
-            // `Strings::Plain` without looking again.
-            let (v, strings) = match crate::json::parse_fast(text) {
-                Some(v) => (v, Strings::Plain),
+            let (v, hash) = match crate::json::parse_fast_hashed(text) {
+                Some((v, hash)) => (v, Some(hash)),
                 None => (
                     serde_json::from_str::<Value>(text)
                         .map_err(|e| DecodeError::NotJson(e.to_string()))?,
-                    Strings::of_text(text),
+                    None,
                 ),
             };
             if v.is_object() {
-                Ok((v, strings))
+                Ok((v, hash))
             } else {
                 Err(ctx.malformed("message is not a JSON object"))
             }
@@ -803,7 +561,7 @@ const AXISOR_TIME_KEYS: [&str; 8] = [
 fn decode_axisor(ctx: &DecodeContext, msg: WireMessage<'_>) -> Result<Decoded, DecodeError> {
     use axisor::{AxisorEvent as E, AxisorEventType as T};
 
-    let (msg, strings) = text_json(ctx, msg)?;
+    let (msg, hash) = text_json(ctx, msg)?;
     let msg_type = message_type(ctx, &msg)?;
     let fields = event_fields(&msg);
     let f: &Value = &fields;
@@ -863,7 +621,7 @@ fn decode_axisor(ctx: &DecodeContext, msg: WireMessage<'_>) -> Result<Decoded, D
 
     let Some(kind) = T::parse(&msg_type) else {
         let draft = Draft::unknown(msg_type, None);
-        return Ok(draft.finish_parsed(ctx, msg, strings));
+        return Ok(draft.finish_hashed(ctx, msg, hash));
     };
     let position = f.get("position").unwrap_or(&Value::Null);
     let created_at =
@@ -1002,7 +760,7 @@ fn decode_axisor(ctx: &DecodeContext, msg: WireMessage<'_>) -> Result<Decoded, D
         severity,
         body: EventBody::Axisor(body),
     };
-    Ok(draft.finish_parsed(ctx, msg, strings))
+    Ok(draft.finish_hashed(ctx, msg, hash))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1012,7 +770,7 @@ fn decode_axisor(ctx: &DecodeContext, msg: WireMessage<'_>) -> Result<Decoded, D
 fn decode_zkde(ctx: &DecodeContext, msg: WireMessage<'_>) -> Result<Decoded, DecodeError> {
     use zkde::{ZkdeEvent as E, ZkdeEventType as T};
 
-    let (msg, strings) = text_json(ctx, msg)?;
+    let (msg, hash) = text_json(ctx, msg)?;
     let msg_type = message_type(ctx, &msg)?;
     let fields = event_fields(&msg);
     let f: &Value = &fields;
@@ -1036,7 +794,7 @@ fn decode_zkde(ctx: &DecodeContext, msg: WireMessage<'_>) -> Result<Decoded, Dec
     }
 
     let Some(kind) = T::parse(&msg_type) else {
-        return Ok(Draft::unknown(msg_type, None).finish_parsed(ctx, msg, strings));
+        return Ok(Draft::unknown(msg_type, None).finish_hashed(ctx, msg, hash));
     };
     let created_at = time_any(f, &["timestamp", "created_at", "updated_at"]);
     let what = kind.as_str();
@@ -1131,7 +889,7 @@ fn decode_zkde(ctx: &DecodeContext, msg: WireMessage<'_>) -> Result<Decoded, Dec
         severity,
         body: EventBody::Zkde(body),
     };
-    Ok(draft.finish_parsed(ctx, msg, strings))
+    Ok(draft.finish_hashed(ctx, msg, hash))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1141,7 +899,7 @@ fn decode_zkde(ctx: &DecodeContext, msg: WireMessage<'_>) -> Result<Decoded, Dec
 fn decode_hashi(ctx: &DecodeContext, msg: WireMessage<'_>) -> Result<Decoded, DecodeError> {
     use hashi::{ContractEventType, HashiEvent, LobbyEventType, StorageEventType};
 
-    let (msg, strings) = text_json(ctx, msg)?;
+    let (msg, hash) = text_json(ctx, msg)?;
     let msg_type = message_type(ctx, &msg)?;
 
     match msg_type.as_str() {
@@ -1194,7 +952,7 @@ fn decode_hashi(ctx: &DecodeContext, msg: WireMessage<'_>) -> Result<Decoded, De
         // An outer type the document doesn't list (`bounty:event`?): keep it, named by its
         // inner type when it has one.
         let name = inner_type.unwrap_or(&msg_type).to_owned();
-        return Ok(Draft::unknown(name, None).finish_parsed(ctx, msg, strings));
+        return Ok(Draft::unknown(name, None).finish_hashed(ctx, msg, hash));
     };
     let Some(inner) = inner else {
         return Err(ctx.malformed(format!("`{msg_type}` without a `data` object")));
@@ -1251,7 +1009,7 @@ fn decode_hashi(ctx: &DecodeContext, msg: WireMessage<'_>) -> Result<Decoded, De
             ..Draft::unknown(inner_type, entity)
         },
     };
-    Ok(draft.finish_parsed(ctx, msg, strings))
+    Ok(draft.finish_hashed(ctx, msg, hash))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1385,41 +1143,45 @@ pub(crate) fn intent_id(v: &Value) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hash::content_hash;
     use proptest::prelude::*;
     use serde_json::json;
 
-    /// The original, straightforward canonical form: the hot-path version must produce the
-    /// same bytes (stored dedupe keys depend on them).
-    fn reference(v: &Value, out: &mut Vec<u8>) {
+    /// JSON text of `v` with each object's members in an order picked by `seed` (not
+    /// necessarily sorted), as another server might write it.
+    fn shuffled_text(v: &Value, seed: &mut u64, out: &mut String) {
         match v {
-            Value::Null => out.extend_from_slice(b"null"),
-            Value::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
-            Value::Number(n) => out.extend_from_slice(n.to_string().as_bytes()),
-            Value::String(s) => out.extend_from_slice(&serde_json::to_vec(s).unwrap_or_default()),
             Value::Array(items) => {
-                out.push(b'[');
+                out.push('[');
                 for (i, item) in items.iter().enumerate() {
                     if i > 0 {
-                        out.push(b',');
+                        out.push(',');
                     }
-                    reference(item, out);
+                    shuffled_text(item, seed, out);
                 }
-                out.push(b']');
+                out.push(']');
             }
             Value::Object(map) => {
-                let mut entries: Vec<(&String, &Value)> = map.iter().collect();
-                entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
-                out.push(b'{');
-                for (i, (k, v)) in entries.into_iter().enumerate() {
-                    if i > 0 {
-                        out.push(b',');
-                    }
-                    out.extend_from_slice(&serde_json::to_vec(k).unwrap_or_default());
-                    out.push(b':');
-                    reference(v, out);
+                let mut members: Vec<(&String, &Value)> = map.iter().collect();
+                // Fisher–Yates with an LCG: deterministic per seed.
+                for i in (1..members.len()).rev() {
+                    *seed = seed
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
+                    members.swap(i, (*seed >> 33) as usize % (i + 1));
                 }
-                out.push(b'}');
+                out.push('{');
+                for (i, (k, v)) in members.into_iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    out.push_str(&serde_json::to_string(k).unwrap_or_default());
+                    out.push(':');
+                    shuffled_text(v, seed, out);
+                }
+                out.push('}');
             }
+            other => out.push_str(&other.to_string()),
         }
     }
 
@@ -1445,115 +1207,6 @@ mod tests {
 
     fn ctx(gateway: GatewayKind) -> DecodeContext {
         DecodeContext::new("t", gateway, chrono::DateTime::<Utc>::UNIX_EPOCH)
-    }
-
-    /// The eight-bytes-at-a-time check agrees with the byte-by-byte one for every special
-    /// and near-special character at every position of strings up to three words long.
-    #[test]
-    fn plain_strings_are_recognised_at_every_position() {
-        let naive = |s: &str| !s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\');
-        for len in 1..=24 {
-            for at in 0..len {
-                for c in [
-                    '\0', '\u{1f}', '"', '\\', ' ', '!', '#', '[', ']', '\u{7f}', 'é', 'a',
-                ] {
-                    let mut s: String = "x".repeat(len);
-                    s.replace_range(at..=at, c.encode_utf8(&mut [0; 4]));
-                    assert_eq!(plain_json_string(&s), naive(&s), "{s:?}");
-                }
-            }
-        }
-        assert!(plain_json_string(""));
-    }
-
-    #[test]
-    fn integers_are_written_as_serde_json_writes_them() {
-        for v in [
-            json!(0),
-            json!(7),
-            json!(-1),
-            json!(u64::MAX),
-            json!(i64::MIN),
-            json!(i64::MAX),
-            json!(-10),
-            json!(1000),
-        ] {
-            let mut fast = Vec::new();
-            canonical_json::<false>(&v, &mut fast);
-            assert_eq!(String::from_utf8_lossy(&fast), v.to_string());
-        }
-    }
-
-    #[test]
-    fn integral_floats_are_written_as_serde_json_writes_them() {
-        let mut values = vec![
-            1.0,
-            -1.0,
-            0.0,
-            -0.0,
-            2.0f64.powi(53),
-            1e15 - 1.0,
-            1e15,
-            1e16,
-        ];
-        for k in 0..=22 {
-            let p = 10f64.powi(k);
-            for m in [1.0, 2.0, 9.0, 12.0, 1234.0, 999_999.0] {
-                values.extend([p * m, -p * m, p * m + 1.0, p * m - 1.0]);
-            }
-        }
-        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
-        for _ in 0..20_000 {
-            x = x
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            let magnitude = 10f64.powi((x >> 59) as i32);
-            values.push(((x >> 11) as f64 / (1u64 << 53) as f64 * magnitude).trunc());
-        }
-        for f in values.into_iter().filter(|f| f.fract() == 0.0) {
-            let v = json!(f);
-            assert!(v.is_f64());
-            let mut fast = Vec::new();
-            canonical_json::<false>(&v, &mut fast);
-            assert_eq!(String::from_utf8_lossy(&fast), v.to_string(), "{f:e}");
-        }
-    }
-
-    /// Every finite float (random bit patterns: subnormals, both signs, every exponent;
-    /// plus the documents' kind of decimals) is written as serde_json writes it.
-    #[test]
-    fn floats_are_written_as_serde_json_writes_them() {
-        let mut values = vec![
-            f64::MIN_POSITIVE,
-            -f64::MIN_POSITIVE,
-            f64::MAX,
-            f64::MIN,
-            f64::EPSILON,
-            5e-324,
-            0.1,
-            -2.81,
-            43250.51,
-            0.92,
-            1e-7,
-            1e21,
-            1e22,
-            123456789012345680.0,
-        ];
-        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
-        for i in 0..50_000u64 {
-            x = x
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            values.push(f64::from_bits(x));
-            // Short decimals, as gateways send prices.
-            values.push((x % 10_000_000) as f64 / 10f64.powi((i % 9) as i32));
-        }
-        for f in values.into_iter().filter(|f| f.is_finite()) {
-            let v = json!(f);
-            let mut fast = Vec::new();
-            canonical_json::<false>(&v, &mut fast);
-            assert_eq!(String::from_utf8_lossy(&fast), v.to_string(), "{f:e}");
-        }
     }
 
     fn both_ways(gateway: GatewayKind, name: &str, args: Vec<Value>) {
@@ -1613,41 +1266,50 @@ mod tests {
             both_ways(gateway, name, args);
         }
 
-        #[test]
-        fn canonical_bytes_match_the_reference(v in json_value()) {
-            let mut fast = Vec::new();
-            canonical_json::<false>(&v, &mut fast);
-            let mut slow = Vec::new();
-            reference(&v, &mut slow);
-            prop_assert_eq!(String::from_utf8_lossy(&fast), String::from_utf8_lossy(&slow));
-        }
-
-        /// Text without a backslash parses into strings that need no escaping: skipping the
-        /// checks then writes the reference bytes, and a decoded raw-WebSocket event gets
+        /// The content hash doesn't depend on member order, or on which parser read the
+        /// text: the same value written with its members shuffled, parsed by the fast
+        /// parser and by serde_json, gets one key; and a decoded raw-WebSocket event gets
         /// the key [`dedupe_key`] gives its payload.
         #[test]
-        fn text_without_backslashes_hashes_as_the_checked_path(
+        fn the_content_hash_ignores_member_order_and_parser(
             v in json_value(),
+            seed in any::<u64>(),
             plain in "[a-zA-Z0-9 _:.,{}é😀-]{0,12}",
         ) {
             for v in [v, Value::String(plain)] {
-                let text = serde_json::to_string(&v).unwrap_or_default();
+                // The value as serde_json reads its text back (its default float parsing
+                // does not always round-trip the last bit); the shuffled text holds the
+                // same number tokens.
+                let sorted: Value = serde_json::from_str(&v.to_string()).unwrap_or_default();
+                let want = content_hash(&sorted);
+                let mut s = seed;
+                let mut text = String::new();
+                shuffled_text(&v, &mut s, &mut text);
                 let parsed: Value = serde_json::from_str(&text).unwrap_or_default();
-                if Strings::of_text(&text) == Strings::Plain {
-                    let mut fast = Vec::new();
-                    canonical_json::<true>(&parsed, &mut fast);
-                    let mut slow = Vec::new();
-                    reference(&parsed, &mut slow);
-                    prop_assert_eq!(fast, slow);
+                prop_assert_eq!(content_hash(&parsed), want, "{}", text);
+                if let Some(fast) = crate::json::parse_fast(&text) {
+                    prop_assert_eq!(content_hash(&fast), want, "{}", text);
                 }
                 let msg = json!({"type": "market_data_update", "data": {"symbol": "S", "x": v}});
-                let text = msg.to_string();
+                let mut text = String::new();
+                shuffled_text(&msg, &mut s, &mut text);
+                let msg: Value = serde_json::from_str(&msg.to_string()).unwrap_or_default();
                 for g in [GatewayKind::Axisor, GatewayKind::Zkde, GatewayKind::Hashi] {
                     if let Ok(Decoded::Event(e)) = decode(&ctx(g), WireMessage::Text(&text)) {
-                        let key = dedupe_key(g, &e.event_type, e.external_id.as_deref(), &e.payload);
-                        prop_assert_eq!(e.dedupe_key, key);
+                        let key = dedupe_key(g, &e.event_type, e.external_id.as_deref(), &msg);
+                        prop_assert_eq!(&e.dedupe_key, &key);
+                        prop_assert!(key.starts_with("c:") && key.len() == 18, "{}", key);
                     }
                 }
+            }
+        }
+
+        /// Different values get different hashes (a collision among random values would be
+        /// a flaw of the construction, not bad luck: 2^-64 per pair).
+        #[test]
+        fn different_values_hash_apart(a in json_value(), b in json_value()) {
+            if a != b {
+                prop_assert_ne!(content_hash(&a), content_hash(&b), "{} {}", a, b);
             }
         }
     }
@@ -1680,47 +1342,89 @@ mod tests {
         }
     }
 
+    /// Values that a weaker construction would confuse (kinds holding the same words,
+    /// members' values swapped, structure moved between levels, strings split or joined,
+    /// arrays reordered) all hash apart, and from each other as keys.
     #[test]
-    fn backslashes_are_found_in_every_block() {
-        for len in [0, 1, 63, 64, 65, 200] {
-            assert_eq!(Strings::of_text(&"a".repeat(len)), Strings::Plain);
-            for at in [0, len / 2, len.saturating_sub(1)] {
-                if at < len {
-                    let mut t = "a".repeat(len);
-                    t.replace_range(at..=at, "\\");
-                    assert_eq!(Strings::of_text(&t), Strings::MayNeedEscaping, "{len} {at}");
+    fn near_misses_hash_apart() {
+        let values = [
+            json!(null),
+            json!(false),
+            json!(true),
+            json!(0),
+            json!(0.0),
+            json!(-0.0),
+            json!(1),
+            json!(-1),
+            json!(1.0),
+            json!(-1.0),
+            json!("1"),
+            json!(""),
+            json!("null"),
+            json!([]),
+            json!({}),
+            json!([null]),
+            json!([[]]),
+            json!({"": null}),
+            json!({"a": null}),
+            json!({"a": 1, "b": 2}),
+            json!({"a": 2, "b": 1}),
+            json!({"a": "b"}),
+            json!({"b": "a"}),
+            json!({"ab": "c"}),
+            json!({"a": "bc"}),
+            json!({"a": 1, "b": null}),
+            json!({"a": {"b": 1}}),
+            json!({"a": {}, "b": 1}),
+            json!({"a": []}),
+            json!({"a": {}}),
+            json!([1, 2]),
+            json!([2, 1]),
+            json!([[1], 2]),
+            json!([1, [2]]),
+            json!(["a", "b"]),
+            json!(["ab"]),
+            json!([{"a": 1}, {"b": 2}]),
+            json!([{"a": 1, "b": 2}]),
+            json!({"a": 1, "b": 1}),
+            json!({"a": 1}),
+            json!({"b": 1}),
+        ];
+        let mut seen = std::collections::HashMap::new();
+        for v in &values {
+            if let Some(other) = seen.insert(content_hash(v), v) {
+                panic!("{v} hashes as {other}");
+            }
+        }
+        assert_eq!(seen.len(), values.len());
+        let mut keys = std::collections::HashSet::new();
+        for g in [GatewayKind::Axisor, GatewayKind::Zkde] {
+            for t in ["a", "b"] {
+                for v in &values {
+                    assert!(keys.insert(dedupe_key(g, t, None, v)), "{g} {t} {v}");
                 }
             }
         }
-    }
-
-    /// What [`Strings::Plain`] relies on: serde_json refuses raw control characters in
-    /// strings, so a string holding one was written escaped (with a backslash).
-    #[test]
-    fn raw_control_characters_in_strings_are_not_json() {
-        for c in ['\0', '\u{1}', '\n', '\t', '\u{1f}'] {
-            let text = format!(r#"{{"a{c}": 1}}"#);
-            assert!(serde_json::from_str::<Value>(&text).is_err(), "{text:?}");
-            let text = format!(r#"{{"a": "x{c}y"}}"#);
-            assert!(serde_json::from_str::<Value>(&text).is_err(), "{text:?}");
-        }
-        assert_eq!(
-            Strings::of_text(r#"{"a":"x\"y"}"#),
-            Strings::MayNeedEscaping
-        );
-        assert_eq!(Strings::of_text(r#"{"a":"xy"}"#), Strings::Plain);
+        assert_eq!(keys.len(), 2 * 2 * values.len());
     }
 
     #[test]
     fn dedupe_keys_are_stable() {
         // Pinned values: these keys are stored in event logs, so they must never change.
-        let payload = json!({"type": "price_alert", "data": {"id": "a1", "price": 1.5, "n": -3, "s": "x\"y"}});
+        let payload = json!({"type": "price_alert", "data": {"id": "a1", "price": 1.5, "n": -3, "s": "x\"y", "t": [true, null, 7]}});
         let key = dedupe_key(GatewayKind::Axisor, "price_alert", None, &payload);
-        let mut buf = b"axisor\0price_alert\0".to_vec();
-        reference(&payload, &mut buf);
-        assert_eq!(key, format!("h:{:016x}", xxhash_rust::xxh3::xxh3_64(&buf)));
-        // Computed by the implementation these keys were first stored with.
-        assert_eq!(key, "h:c7feafcd139958cf");
+        // Computed by the implementation these keys were first stored with (2026-12-02).
+        assert_eq!(key, "c:ee56c87fbc8c4d73");
+        // The same key from the text, hashed while parsing, whatever the member order.
+        for text in [
+            payload.to_string(),
+            r#"{"data":{"t":[true,null,7],"s":"x\"y","n":-3,"price":1.50,"id":"a1"},"type":"price_alert"}"#.to_owned(),
+        ] {
+            match decode(&ctx(GatewayKind::Axisor), WireMessage::Text(&text)) {
+                Ok(Decoded::Event(e)) => assert_eq!(e.dedupe_key, key, "{text}"),
+                other => panic!("{text}: {other:?}"),
+            }
+        }
         assert_eq!(
             dedupe_key(GatewayKind::DimesPartner, "x", Some("evt_1"), &payload),
             "id:evt_1"

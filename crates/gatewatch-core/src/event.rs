@@ -278,7 +278,8 @@ pub struct Event {
     /// The gateway's event id when it gives one (Dimes `evt_…`).
     pub external_id: Option<String>,
     /// The key duplicates are detected by: `id:<external id>` when there is one, else
-    /// `h:<hex hash>` of the gateway, the event type and the canonical payload.
+    /// `c:<hex hash>` of the gateway, the event type and the payload's content
+    /// ([`crate::decode::content_hash`]).
     pub dedupe_key: String,
     /// The entity this event concerns, when it concerns one.
     pub entity: Option<EntityRef>,

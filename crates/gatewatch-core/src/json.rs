@@ -18,6 +18,8 @@
 
 use serde_json::{Map, Number, Value};
 
+use crate::hash;
+
 /// Parse JSON text into a [`Value`]: the same result (or error) as
 /// `serde_json::from_str::<Value>(text)`.
 pub fn parse_value(text: &str) -> Result<Value, serde_json::Error> {
@@ -38,8 +40,20 @@ pub fn parse_array(text: &str) -> Result<Vec<Value>, serde_json::Error> {
 
 /// The fast parser alone: `None` when it does not handle the text (then serde_json must).
 /// `Some` only when the text has no backslash at all (strings with escapes are left to
-/// serde_json), which [`crate::decode`] uses to skip its own backslash scan.
+/// serde_json).
 pub(crate) fn parse_fast(text: &str) -> Option<Value> {
+    parse_with::<false>(text).map(|(v, _)| v)
+}
+
+/// [`parse_fast`], and the value's [`crate::hash::content_hash`] computed while reading the
+/// text (each string and number hashed as it is read, each object's member shares added as
+/// they come: no second walk over the tree).
+pub(crate) fn parse_fast_hashed(text: &str) -> Option<(Value, u64)> {
+    parse_with::<true>(text)
+}
+
+/// `HASH`: also compute the content hash (otherwise the hash is 0 and costs nothing).
+fn parse_with<const HASH: bool>(text: &str) -> Option<(Value, u64)> {
     if !fast_path_applies() {
         return None;
     }
@@ -47,18 +61,20 @@ pub(crate) fn parse_fast(text: &str) -> Option<Value> {
         // A re-entrant call (impossible today) just takes the slow path.
         let mut scratch = cell.try_borrow_mut().ok()?;
         let scratch = &mut *scratch;
-        let mut p = Parser {
+        let mut p = Parser::<HASH> {
             s: text,
             b: text.as_bytes(),
             i: 0,
             members: &mut scratch.members,
             items: &mut scratch.items,
+            hash: 0,
         };
         let v = p.value(0);
         let done = v.is_some() && {
             p.skip_ws();
             p.i == p.b.len()
         };
+        let hash = p.hash;
         // Whatever was left on the stacks after a bail-out is dropped here, and the memory
         // of one huge frame is not kept.
         scratch.members.clear();
@@ -67,7 +83,7 @@ pub(crate) fn parse_fast(text: &str) -> Option<Value> {
             *scratch = Scratch::default();
         }
         if done {
-            v
+            v.map(|v| (v, hash))
         } else {
             None
         }
@@ -111,15 +127,17 @@ const POW10: [f64; 23] = [
 /// How deep the fast parser nests before leaving the text to serde_json (whose limit is 128).
 const MAX_DEPTH: usize = 100;
 
-struct Parser<'a, 's> {
+struct Parser<'a, 's, const HASH: bool> {
     s: &'a str,
     b: &'a [u8],
     i: usize,
     members: &'s mut Vec<(String, Value)>,
     items: &'s mut Vec<Value>,
+    /// With `HASH`: the content hash of the value [`Parser::value`] read last.
+    hash: u64,
 }
 
-impl<'a> Parser<'a, '_> {
+impl<'a, const HASH: bool> Parser<'a, '_, HASH> {
     fn skip_ws(&mut self) {
         while let Some(b' ' | b'\n' | b'\t' | b'\r') = self.b.get(self.i) {
             self.i += 1;
@@ -138,19 +156,30 @@ impl<'a> Parser<'a, '_> {
             b'[' => self.array(depth + 1),
             b'"' => {
                 self.i += 1;
-                self.string().map(|s| Value::String(s.to_owned()))
+                let s = self.string()?;
+                if HASH {
+                    self.hash = hash::string(s);
+                }
+                Some(Value::String(s.to_owned()))
             }
-            b't' => self.literal(b"true", Value::Bool(true)),
-            b'f' => self.literal(b"false", Value::Bool(false)),
-            b'n' => self.literal(b"null", Value::Null),
-            b'-' | b'0'..=b'9' => self.number(),
+            b't' => self.literal(b"true", Value::Bool(true), hash::TRUE),
+            b'f' => self.literal(b"false", Value::Bool(false), hash::FALSE),
+            b'n' => self.literal(b"null", Value::Null, hash::NULL),
+            b'-' | b'0'..=b'9' => {
+                let v = self.number()?;
+                if let (true, Value::Number(n)) = (HASH, &v) {
+                    self.hash = hash::number(n);
+                }
+                Some(v)
+            }
             _ => None,
         }
     }
 
-    fn literal(&mut self, word: &[u8], v: Value) -> Option<Value> {
+    fn literal(&mut self, word: &[u8], v: Value, hash: u64) -> Option<Value> {
         if self.b.get(self.i..self.i + word.len()) == Some(word) {
             self.i += word.len();
+            self.hash = hash;
             Some(v)
         } else {
             None
@@ -198,10 +227,15 @@ impl<'a> Parser<'a, '_> {
         let base = self.items.len();
         if self.peek()? == b']' {
             self.i += 1;
+            self.hash = hash::array(hash::ARRAY_START, 0);
             return Some(Value::Array(Vec::new()));
         }
+        let mut running = hash::ARRAY_START;
         loop {
             let v = self.value(depth)?;
+            if HASH {
+                running = hash::array_item(running, self.hash);
+            }
             self.items.push(v);
             match self.peek()? {
                 b',' => self.i += 1,
@@ -211,6 +245,9 @@ impl<'a> Parser<'a, '_> {
                 }
                 _ => return None,
             }
+        }
+        if HASH {
+            self.hash = hash::array(running, self.items.len() - base);
         }
         Some(Value::Array(self.items.drain(base..).collect()))
     }
@@ -223,8 +260,10 @@ impl<'a> Parser<'a, '_> {
         let base = self.members.len();
         if self.peek()? == b'}' {
             self.i += 1;
+            self.hash = hash::object(0, 0);
             return Some(Value::Object(Map::new()));
         }
+        let mut sum = 0u64;
         loop {
             if self.peek()? != b'"' {
                 return None;
@@ -236,6 +275,9 @@ impl<'a> Parser<'a, '_> {
             }
             self.i += 1;
             let v = self.value(depth)?;
+            if HASH {
+                sum = sum.wrapping_add(hash::member(key, self.hash));
+            }
             self.members.push((key.to_owned(), v));
             match self.peek()? {
                 b',' => self.i += 1,
@@ -249,6 +291,9 @@ impl<'a> Parser<'a, '_> {
         // Largest key first (the keys usually arrive in order): each insert compares with
         // the map's first key only. A repeated key (serde_json keeps the last) is left to
         // serde_json.
+        if HASH {
+            self.hash = hash::object(sum, self.members.len() - base);
+        }
         let mut map = Map::new();
         for (k, v) in self.members.drain(base..).rev() {
             if map.insert(k, v).is_some() {
@@ -427,6 +472,16 @@ mod tests {
                 Ok(r) => assert!(same(&fast, r), "{text:?}: fast {fast:?} vs serde {r:?}"),
                 Err(e) => panic!("{text:?}: fast parser accepted what serde_json rejects ({e})"),
             }
+        }
+        // The hash computed while parsing is the hash of the tree, and the hashing parser
+        // accepts exactly what the other does.
+        match (parse_fast_hashed(text), parse_fast(text)) {
+            (Some((v, h)), Some(w)) => {
+                assert!(same(&v, &w), "{text:?}");
+                assert_eq!(h, crate::hash::content_hash(&v), "{text:?}");
+            }
+            (None, None) => {}
+            (a, b) => panic!("{text:?}: hashing parser {a:?} vs {b:?}"),
         }
         match (parse_value(text), reference) {
             (Ok(a), Ok(b)) => assert!(same(&a, &b)),

@@ -11,6 +11,7 @@
 //! - [`reduce`]: folds events into entity state (dedupe, out-of-order, terminal states).
 //! - [`views`]: venue-independent projections of entity state (positions, intents, lobbies).
 //! - [`config`]: the TOML configuration model and its validation.
+//! - [`hash`]: the content hash behind the dedupe keys of events without an id.
 //! - [`json`]: JSON text to `serde_json::Value`, faster than serde_json on gateway frames.
 //! - [`redact`]: the one place secrets are removed from URLs, headers and payloads.
 //! - [`alerts`]: alert rules over decoded events.
@@ -20,6 +21,7 @@ pub mod alerts;
 pub mod config;
 pub mod decode;
 pub mod event;
+pub mod hash;
 pub mod json;
 pub mod models;
 pub mod redact;

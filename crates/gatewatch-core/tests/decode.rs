@@ -325,7 +325,7 @@ fn axisor_every_event_type_decodes_from_the_documents_examples() {
         assert_eq!(e.severity, severity, "{ty}");
         assert_eq!(e.created_at, Some(t(created)), "{ty}");
         assert_eq!(e.external_id, None);
-        assert!(e.dedupe_key.starts_with("h:"), "{}", e.dedupe_key);
+        assert!(e.dedupe_key.starts_with("c:"), "{}", e.dedupe_key);
         assert_eq!(e.payload, fixture("axisor", &format!("{ty}.json")));
         let EventBody::Axisor(body) = &e.body else {
             panic!("{ty}: {:?}", e.body)
