@@ -4,7 +4,7 @@
 //! [`Value`] can be hashed by walking it ([`content_hash`]), with the same result.
 //!
 //! - strings (values and keys, seeded apart) by xxh3 over their bytes;
-//! - numbers by kind (unsigned, negative, float) and bits, so `1`, `-1`, `1.0` and `"1"`
+//! - numbers by a bijective mix of their bits, seeded by kind (unsigned, negative, float), so `1`, `-1`, `1.0` and `"1"`
 //!   differ, as they do in JSON text, and `1.50` and `1.5` (the same float) agree;
 //! - arrays in order;
 //! - objects as the wrapping sum of one hash per member (key and value), so member order
@@ -22,6 +22,9 @@ const SEED_GATEWAY: u64 = 0x6761_7465_7761_7900;
 const SEED_TYPE: u64 = 0x7479_7065_0000_0001;
 const SEED_STRING: u64 = 0x7374_7269_6e67_0002;
 const SEED_KEY: u64 = 0x6b65_7900_0000_0003;
+const SEED_UNSIGNED: u64 = 0x7536_3400_0000_0004;
+const SEED_NEGATIVE: u64 = 0x6936_3400_0000_0005;
+const SEED_FLOAT: u64 = 0x6636_3400_0000_0006;
 
 /// Odd 64-bit constants (wyhash's) that keep each step's inputs apart.
 const MIX: [u64; 12] = [
@@ -65,16 +68,30 @@ pub(crate) fn string(s: &str) -> u64 {
     xxh3_64_with_seed(s.as_bytes(), SEED_STRING)
 }
 
+/// A number's hash: its bits, xored with its kind's seed, through MurmurHash3's 64-bit
+/// finalizer, a bijection: no two numbers of a kind share a hash (a fold of the bits with
+/// a constant would send one number per kind to 0).
 #[inline]
 pub(crate) fn number(n: &Number) -> u64 {
-    let (kind, bits) = if let Some(u) = n.as_u64() {
-        (1, u)
+    let (seed, bits) = if let Some(u) = n.as_u64() {
+        (SEED_UNSIGNED, u)
     } else if let Some(i) = n.as_i64() {
-        (2, i as u64)
+        (SEED_NEGATIVE, i as u64)
     } else {
-        (3, n.as_f64().map_or(0, f64::to_bits))
+        (SEED_FLOAT, n.as_f64().map_or(0, f64::to_bits))
     };
-    fold(bits ^ MIX[5], kind ^ MIX[6])
+    fmix64(bits ^ seed)
+}
+
+/// MurmurHash3's 64-bit finalizer: each step (xor-shift, multiply by an odd constant) is
+/// invertible, so the whole is a bijection of `u64`.
+#[inline(always)]
+fn fmix64(mut x: u64) -> u64 {
+    x ^= x >> 33;
+    x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    x ^= x >> 33;
+    x = x.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    x ^ (x >> 33)
 }
 
 /// An array's running hash before its first item.
@@ -126,6 +143,41 @@ pub fn content_hash(v: &Value) -> u64 {
                 sum.wrapping_add(member(k, content_hash(v)))
             });
             object(sum, map.len())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// [`fmix64`] is a bijection: it has an inverse (xor-shifts by 33 undo themselves twice
+    /// over 64 bits; the multipliers are odd, so invertible mod 2^64).
+    #[test]
+    fn the_number_mix_is_invertible() {
+        fn inverse_of_odd(a: u64) -> u64 {
+            // Newton's iteration: each step doubles the correct low bits.
+            let mut x = a;
+            for _ in 0..6 {
+                x = x.wrapping_mul(2u64.wrapping_sub(a.wrapping_mul(x)));
+            }
+            x
+        }
+        let unmix = |mut x: u64| {
+            x ^= x >> 33;
+            x = x.wrapping_mul(inverse_of_odd(0xc4ce_b9fe_1a85_ec53));
+            x ^= x >> 33;
+            x = x.wrapping_mul(inverse_of_odd(0xff51_afd7_ed55_8ccd));
+            x ^ (x >> 33)
+        };
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        for _ in 0..100_000 {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            for v in [x, x >> 40, 0, u64::MAX, 1 << 63] {
+                assert_eq!(unmix(fmix64(v)), v);
+            }
         }
     }
 }
