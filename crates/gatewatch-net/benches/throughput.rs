@@ -726,5 +726,25 @@ async fn run() -> Result<()> {
             100.0 * rate[7] / rate[4]
         );
     }
+    // Each round runs the clients one after another, so a ratio within a round compares
+    // runs a few seconds apart; the medians above can pair a fast round of one client with
+    // a slow round of the other. Both views, for a machine whose speed drifts.
+    let per_round = |a: usize, b: usize| -> Vec<f64> {
+        samples[a]
+            .iter()
+            .zip(&samples[b])
+            .map(|(x, y)| x.rate() / y.rate())
+            .collect()
+    };
+    let list = |xs: Vec<String>| xs.join(", ");
+    if has_node {
+        let xs = per_round(1, 2).iter().map(|r| format!("{r:.2}x")).collect();
+        println!("per round: Socket.IO vs Node {}", list(xs));
+    }
+    let xs = per_round(5, 4)
+        .iter()
+        .map(|r| format!("{:.0}%", 100.0 * r))
+        .collect();
+    println!("per round: raw vs bare reader {}", list(xs));
     Ok(())
 }
