@@ -434,7 +434,7 @@ fn special_bytes(x: u64) -> u64 {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use proptest::prelude::*;
 
@@ -464,9 +464,42 @@ mod tests {
         }
     }
 
-    /// The fast parser either declines or gives serde_json's value.
+    /// `T` read from the tape is `T` read from serde_json's tree (both an error, or equal).
+    fn typed_alike<T>(tape: &crate::tape::Tape<'_>, tree: &Value)
+    where
+        T: serde::de::DeserializeOwned + PartialEq + std::fmt::Debug,
+    {
+        let a = T::deserialize(tape.root()).ok();
+        let b = serde_json::from_value::<T>(tree.clone()).ok();
+        assert_eq!(a, b, "{tree}");
+    }
+
+    /// The fast parser either declines or gives serde_json's value; so does the tape
+    /// ([`crate::tape`]), which also declines nothing serde_json accepts but deep nesting.
     fn check(text: &str) {
         let reference = serde_json::from_str::<Value>(text);
+        match (crate::tape::Tape::read(text), &reference) {
+            (Some(tape), Ok(r)) => {
+                let v = tape.root().to_value();
+                assert!(same(&v, r), "{text:?}: tape {v:?} vs serde {r:?}");
+                // Through the tape's `Deserializer`, and typed models read from it as from
+                // the tree (the lenient models take any shape).
+                let de = <Value as serde::Deserialize>::deserialize(tape.root());
+                assert!(de.as_ref().is_ok_and(|d| same(d, r)), "{text:?}: {de:?}");
+                typed_alike::<crate::models::dimes::PositionEvent>(&tape, r);
+                typed_alike::<crate::models::dimes::NotificationEvent>(&tape, r);
+                typed_alike::<crate::models::fusion::IntentUpdate>(&tape, r);
+                typed_alike::<Vec<Option<String>>>(&tape, r);
+            }
+            (Some(_), Err(e)) => {
+                panic!("{text:?}: the tape accepted what serde_json rejects ({e})")
+            }
+            (None, Ok(_)) => assert!(
+                text.matches(['[', '{']).count() > crate::tape::MAX_DEPTH,
+                "{text:?}: the tape declined what serde_json reads"
+            ),
+            (None, Err(_)) => {}
+        }
         if let Some(fast) = parse_fast(text) {
             match &reference {
                 Ok(r) => assert!(same(&fast, r), "{text:?}: fast {fast:?} vs serde {r:?}"),
@@ -581,7 +614,9 @@ mod tests {
         check(&too_deep);
     }
 
-    fn arb_value() -> impl Strategy<Value = Value> {
+    /// Random JSON values: every kind, floats of every size, strings needing escapes,
+    /// nesting up to four levels (also used by the tape's tests).
+    pub(crate) fn arb_value() -> impl Strategy<Value = Value> {
         let leaf = prop_oneof![
             Just(Value::Null),
             any::<bool>().prop_map(Value::Bool),

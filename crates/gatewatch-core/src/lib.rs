@@ -13,6 +13,8 @@
 //! - [`config`]: the TOML configuration model and its validation.
 //! - [`hash`]: the content hash behind the dedupe keys of events without an id.
 //! - [`json`]: JSON text to `serde_json::Value`, faster than serde_json on gateway frames.
+//! - [`tape`]: JSON text read once into nodes that borrow it, for reading fields without a
+//!   `Value` tree.
 //! - [`redact`]: the one place secrets are removed from URLs, headers and payloads.
 //! - [`alerts`]: alert rules over decoded events.
 #![deny(missing_docs)]
@@ -26,6 +28,7 @@ pub mod json;
 pub mod models;
 pub mod redact;
 pub mod reduce;
+pub mod tape;
 pub mod views;
 pub mod wire;
 
