@@ -504,18 +504,18 @@ fn main() -> Result<()> {
 /// What a Dimes envelope costs to read when the payload is *not* built as a `Value` tree:
 /// the fields decode and the reducer's status need, borrowed from the frame text, and the
 /// position's sections kept as raw JSON text. For the floor discussion in
-/// docs/connectors.md ("Sixth pass"): the parse part of keeping payloads as text.
+/// docs/connectors.md ("Sixth pass"): the parse part of keeping payloads as text. `D` is
+/// the data object's reading ([`BorrowedPosition`], or the sketch's members).
 #[derive(serde::Deserialize)]
 #[allow(dead_code)]
-struct BorrowedEnvelope<'a> {
+struct BorrowedEnvelope<'a, D> {
     #[serde(borrow)]
     id: Option<&'a str>,
     #[serde(rename = "type", borrow)]
     event_type: Option<&'a str>,
     #[serde(borrow)]
     created_at: Option<&'a str>,
-    #[serde(borrow)]
-    data: BorrowedPosition<'a>,
+    data: D,
 }
 
 #[derive(serde::Deserialize)]
@@ -542,17 +542,8 @@ struct BorrowedPosition<'a> {
 /// The sketch of a Dimes envelope with the payload kept as text (docs/connectors.md,
 /// "Eighth pass"): the members decode needs borrowed from the text, the position's members
 /// as raw JSON text.
-#[derive(serde::Deserialize)]
-struct SketchEnvelope<'a> {
-    #[serde(borrow)]
-    id: Option<&'a str>,
-    #[serde(rename = "type", borrow)]
-    event_type: Option<&'a str>,
-    #[serde(borrow)]
-    created_at: Option<&'a str>,
-    #[serde(borrow)]
-    data: std::collections::BTreeMap<&'a str, &'a serde_json::value::RawValue>,
-}
+type SketchEnvelope<'a> =
+    BorrowedEnvelope<'a, std::collections::BTreeMap<&'a str, &'a serde_json::value::RawValue>>;
 
 /// What the sketch's decode hands on: the fields `Event` has besides its payload, and the
 /// payload as the envelope's (redacted) text.
@@ -765,7 +756,9 @@ fn breakdown(n: usize) {
     let mut borrowed = 0usize;
     for f in &frames {
         let json = f.find('[').map(|i| &f[i..]).unwrap_or("[]");
-        if let Ok((_, env)) = serde_json::from_str::<(&str, BorrowedEnvelope<'_>)>(json) {
+        if let Ok((_, env)) =
+            serde_json::from_str::<(&str, BorrowedEnvelope<'_, BorrowedPosition<'_>>)>(json)
+        {
             std::hint::black_box(&env);
             borrowed += 1;
         }
