@@ -306,7 +306,7 @@ impl Draft {
             received_at: ctx.received_at,
             severity: self.severity,
             body: self.body,
-            payload,
+            payload: payload.into(),
         })
     }
 }

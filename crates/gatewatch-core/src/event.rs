@@ -293,7 +293,141 @@ pub struct Event {
     pub body: EventBody,
     /// The original payload (the Dimes envelope, the whole JSON message of a raw-WS gateway,
     /// the first Socket.IO argument of Fusion), secrets already redacted by the connector.
-    pub payload: serde_json::Value,
+    /// Reads as a [`serde_json::Value`] (`Deref`).
+    pub payload: Payload,
+}
+
+/// An event's payload: a [`serde_json::Value`], held either as the tree or as the
+/// (redacted) JSON text read onto a [`crate::tape::OwnedTape`], whose tree is built the first
+/// time something reads it as a `Value`.
+///
+/// Why: building and dropping the tree is the largest cost left on the Socket.IO path,
+/// and most of a payload is only ever stored or shown (docs/connectors.md, "Eighth pass").
+/// Today every decoder gives a tree; the text form is the next step of that plan.
+/// Equality, `Debug` and serialization are the value's, whichever way it is held.
+#[derive(Clone, Default)]
+pub struct Payload(PayloadRepr);
+
+/// As small as a `Value` (the text form behind one pointer): events are moved through
+/// channels and bursts, and a larger payload cost ~1k instructions per event.
+#[derive(Clone)]
+enum PayloadRepr {
+    Tree(serde_json::Value),
+    Text(Arc<TextPayload>),
+}
+
+struct TextPayload {
+    tape: crate::tape::OwnedTape,
+    tree: std::sync::OnceLock<serde_json::Value>,
+}
+
+impl Default for PayloadRepr {
+    fn default() -> Self {
+        PayloadRepr::Tree(serde_json::Value::Null)
+    }
+}
+
+impl Payload {
+    /// A payload kept as its JSON text; `None` when the text is not JSON (or nests deeper
+    /// than the tape reads).
+    pub fn from_text(text: String) -> Option<Self> {
+        let tape = crate::tape::OwnedTape::read(text).ok()?;
+        Some(Payload(PayloadRepr::Text(Arc::new(TextPayload {
+            tape,
+            tree: std::sync::OnceLock::new(),
+        }))))
+    }
+
+    /// The JSON text, when the payload is held as text.
+    pub fn text(&self) -> Option<&str> {
+        match &self.0 {
+            PayloadRepr::Text(t) => Some(t.tape.text()),
+            PayloadRepr::Tree(_) => None,
+        }
+    }
+
+    /// The payload's tape, when it is held as text: its fields read without the tree.
+    pub fn tape(&self) -> Option<crate::tape::Cursor<'_, '_>> {
+        match &self.0 {
+            PayloadRepr::Text(t) => Some(t.tape.root()),
+            PayloadRepr::Tree(_) => None,
+        }
+    }
+
+    /// The value, taken out.
+    pub fn into_value(self) -> serde_json::Value {
+        match self.0 {
+            PayloadRepr::Tree(v) => v,
+            PayloadRepr::Text(t) => match Arc::try_unwrap(t) {
+                Ok(t) => t
+                    .tree
+                    .into_inner()
+                    .unwrap_or_else(|| t.tape.root().to_value()),
+                Err(shared) => (*Payload(PayloadRepr::Text(shared))).clone(),
+            },
+        }
+    }
+}
+
+impl From<serde_json::Value> for Payload {
+    fn from(value: serde_json::Value) -> Self {
+        Payload(PayloadRepr::Tree(value))
+    }
+}
+
+impl std::ops::Deref for Payload {
+    type Target = serde_json::Value;
+
+    fn deref(&self) -> &serde_json::Value {
+        match &self.0 {
+            PayloadRepr::Tree(v) => v,
+            PayloadRepr::Text(t) => t.tree.get_or_init(|| t.tape.root().to_value()),
+        }
+    }
+}
+
+/// Changing the payload makes it a tree (the text would no longer be its text).
+impl std::ops::DerefMut for Payload {
+    fn deref_mut(&mut self) -> &mut serde_json::Value {
+        if let PayloadRepr::Text(_) = &self.0 {
+            let value = std::mem::take(self).into_value();
+            self.0 = PayloadRepr::Tree(value);
+        }
+        match &mut self.0 {
+            PayloadRepr::Tree(v) => v,
+            PayloadRepr::Text(_) => unreachable!("made a tree above"),
+        }
+    }
+}
+
+impl PartialEq for Payload {
+    fn eq(&self, other: &Self) -> bool {
+        **self == **other
+    }
+}
+
+impl PartialEq<serde_json::Value> for Payload {
+    fn eq(&self, other: &serde_json::Value) -> bool {
+        **self == *other
+    }
+}
+
+impl fmt::Debug for Payload {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}
+
+impl Serialize for Payload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        (**self).serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for Payload {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        serde_json::Value::deserialize(deserializer).map(Payload::from)
+    }
 }
 
 impl Event {
@@ -362,4 +496,59 @@ pub enum Decoded {
     Event(Event),
     /// A protocol message for the connector.
     Control(Control),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{json, Value};
+
+    /// A payload held as text reads, compares, prints and serializes as the same payload
+    /// held as a tree; changing it makes it a tree.
+    #[test]
+    fn payload_as_text_is_the_payload_as_a_tree() {
+        let text = r#"{"id":"evt_1","data":{"id":"dm_pos_1","n":[1,2.5,"\u00e9"]},"id":"evt_2"}"#;
+        let tree: Value = serde_json::from_str(text).expect("json");
+        let held = Payload::from_text(text.to_owned()).expect("reads");
+        let plain = Payload::from(tree.clone());
+        assert_eq!(held.text(), Some(text));
+        assert_eq!(plain.text(), None);
+        assert!(plain.tape().is_none());
+        let tape = held.tape().expect("a tape");
+        assert_eq!(
+            tape.get("id").and_then(|c| c.as_str()).as_deref(),
+            Some("evt_2")
+        );
+        assert_eq!(*held, tree);
+        assert_eq!(held, plain);
+        assert_eq!(held, tree);
+        assert_eq!(held.get("data"), tree.get("data"));
+        assert_eq!(format!("{held:?}"), format!("{tree:?}"));
+        assert_eq!(
+            serde_json::to_string(&held).expect("ser"),
+            serde_json::to_string(&tree).expect("ser")
+        );
+        let back: Payload = serde_json::from_str(text).expect("de");
+        assert_eq!(back, tree);
+        assert_eq!(held.clone().into_value(), tree);
+
+        let mut changed = held.clone();
+        changed["id"] = json!("evt_3");
+        assert_eq!(changed.text(), None, "no longer its text");
+        assert_eq!(changed.get("id"), Some(&json!("evt_3")));
+        assert_eq!(
+            held.get("id"),
+            Some(&json!("evt_2")),
+            "the clone is untouched"
+        );
+
+        assert!(Payload::from_text("{".to_owned()).is_none());
+        assert!(Payload::from_text(r#"{"a":1} x"#.to_owned()).is_none());
+        assert_eq!(Payload::default(), Value::Null);
+        assert_eq!(
+            std::mem::size_of::<Payload>(),
+            std::mem::size_of::<Value>(),
+            "as small as a Value"
+        );
+    }
 }

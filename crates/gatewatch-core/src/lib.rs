@@ -34,6 +34,7 @@ pub mod wire;
 
 pub use decode::{decode, DecodeContext, DecodeError};
 pub use event::{
-    ConnectionId, Control, Decoded, EntityKind, EntityRef, Event, EventBody, GatewayKind, Severity,
+    ConnectionId, Control, Decoded, EntityKind, EntityRef, Event, EventBody, GatewayKind, Payload,
+    Severity,
 };
 pub use wire::{Direction, Frame, WireMessage};

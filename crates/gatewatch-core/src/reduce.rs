@@ -306,7 +306,7 @@ fn entity_fields(event: &Event) -> Cow<'_, Map<String, Value>> {
                 );
             match event_fields(&event.payload) {
                 Cow::Borrowed(fields) => {
-                    let is_top = std::ptr::eq(fields, &event.payload);
+                    let is_top = std::ptr::eq(fields, &*event.payload);
                     match fields.get("position") {
                         Some(p @ Value::Object(_)) if is_axisor_position => obj(Some(p)),
                         _ if is_top => {
@@ -331,7 +331,7 @@ fn entity_fields(event: &Event) -> Cow<'_, Map<String, Value>> {
                 Cow::Owned(_) => Cow::Owned(Map::new()),
             }
         }
-        GatewayKind::Fusion => match &event.payload {
+        GatewayKind::Fusion => match &*event.payload {
             Value::Object(m) => match m.get("data") {
                 Some(Value::Object(d)) if intent_id(&event.payload).is_none() => Cow::Borrowed(d),
                 _ => Cow::Borrowed(m),
@@ -1037,7 +1037,7 @@ mod tests {
             }
             GatewayKind::Axisor | GatewayKind::Zkde => {
                 let fields = event_fields(&event.payload);
-                let is_top = std::ptr::eq(&*fields, &event.payload);
+                let is_top = std::ptr::eq(&*fields, &*event.payload);
                 match fields.get("position") {
                     Some(p @ Value::Object(_))
                         if event.gateway == GatewayKind::Axisor
@@ -1058,7 +1058,7 @@ mod tests {
                     }
                 }
             }
-            GatewayKind::Fusion => match &event.payload {
+            GatewayKind::Fusion => match &*event.payload {
                 Value::Object(m) => match m.get("data") {
                     Some(Value::Object(d)) if intent_id(&event.payload).is_none() => d.clone(),
                     _ => m.clone(),
@@ -1085,7 +1085,7 @@ mod tests {
             received_at: DateTime::<Utc>::UNIX_EPOCH,
             severity: Severity::Info,
             body: EventBody::Unknown,
-            payload,
+            payload: payload.into(),
         }
     }
 

@@ -84,20 +84,62 @@ impl<'a> Tape<'a> {
 
     /// The top-level value.
     pub fn root(&self) -> Cursor<'_, 'a> {
-        Cursor { tape: self, at: 0 }
+        Cursor {
+            text: self.text,
+            nodes: &self.nodes,
+            at: 0,
+        }
+    }
+}
+
+/// A [`Tape`] that owns its text (what an event keeps as its payload).
+#[derive(Debug, Clone)]
+pub struct OwnedTape {
+    text: Box<str>,
+    nodes: Box<[Node]>,
+}
+
+impl OwnedTape {
+    /// Read `text` as [`Tape::read`] does; the text back when it declines.
+    pub fn read(text: String) -> Result<Self, String> {
+        match Tape::read(&text) {
+            Some(tape) => {
+                let nodes = tape.nodes.into_boxed_slice();
+                Ok(OwnedTape {
+                    text: text.into_boxed_str(),
+                    nodes,
+                })
+            }
+            None => Err(text),
+        }
+    }
+
+    /// The text as read.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The top-level value.
+    pub fn root(&self) -> Cursor<'_, '_> {
+        Cursor {
+            text: &self.text,
+            nodes: &self.nodes,
+            at: 0,
+        }
     }
 }
 
 /// One value of a [`Tape`].
 #[derive(Debug, Clone, Copy)]
-pub struct Cursor<'t, 'a> {
-    tape: &'t Tape<'a>,
+pub struct Cursor<'t, 'a: 't> {
+    text: &'a str,
+    nodes: &'t [Node],
     at: usize,
 }
 
-impl<'t, 'a> Cursor<'t, 'a> {
+impl<'t, 'a: 't> Cursor<'t, 'a> {
     fn node(&self) -> Node {
-        self.tape.nodes[self.at]
+        self.nodes[self.at]
     }
 
     /// What the value is.
@@ -108,16 +150,14 @@ impl<'t, 'a> Cursor<'t, 'a> {
     /// The value's text as written (a string's without its quotes, escapes not decoded).
     pub fn raw(&self) -> &'a str {
         let n = self.node();
-        &self.tape.text[n.start as usize..n.end as usize]
+        &self.text[n.start as usize..n.end as usize]
     }
 
     /// The value's whole text: a string's with its quotes.
     pub fn json(&self) -> &'a str {
         let n = self.node();
         match n.kind {
-            Kind::Str | Kind::EscapedStr => {
-                &self.tape.text[n.start as usize - 1..n.end as usize + 1]
-            }
+            Kind::Str | Kind::EscapedStr => &self.text[n.start as usize - 1..n.end as usize + 1],
             _ => self.raw(),
         }
     }
@@ -135,13 +175,13 @@ impl<'t, 'a> Cursor<'t, 'a> {
 
     /// The children in order: an object's keys and values alternate, an array's items.
     fn children(&self) -> impl Iterator<Item = Cursor<'t, 'a>> + Clone + 't {
-        let tape = self.tape;
+        let (text, nodes) = (self.text, self.nodes);
         let end = self.at + self.node().skip as usize;
         let mut at = self.at + 1;
         std::iter::from_fn(move || {
             (at < end).then(|| {
-                let c = Cursor { tape, at };
-                at += tape.nodes[at].skip as usize;
+                let c = Cursor { text, nodes, at };
+                at += nodes[at].skip as usize;
                 c
             })
         })

@@ -143,7 +143,7 @@ impl Frame<'_> {
                     received_at: ctx.received_at,
                     severity: Severity::Info,
                     body: EventBody::Unknown,
-                    payload,
+                    payload: payload.into(),
                 })
             }
         }

@@ -39,7 +39,7 @@ pub fn event(
         received_at: at,
         severity: Severity::Info,
         body: EventBody::Unknown,
-        payload,
+        payload: payload.into(),
     }
 }
 
@@ -325,7 +325,7 @@ impl Synth {
             .get("data")
             .map(|d| d.get("position").unwrap_or(d))
             .cloned()
-            .unwrap_or_else(|| e.payload.clone());
+            .unwrap_or_else(|| (*e.payload).clone());
         let st = state(&e, status, terminal, data);
         let applied = Some(if st.is_some() {
             Applied::Updated

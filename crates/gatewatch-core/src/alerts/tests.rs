@@ -45,7 +45,7 @@ fn event(connection: &str, gateway: GatewayKind, event_type: &str, payload: Valu
         received_at: t0(),
         severity: Severity::Info,
         body: EventBody::Unknown,
-        payload,
+        payload: payload.into(),
     }
 }
 
